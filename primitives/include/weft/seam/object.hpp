@@ -1,0 +1,98 @@
+// weft/seam/object.hpp
+//
+// Scenario-grain brackets and misuse reports.
+//
+// Every public operation of a primitive runs its body through
+// `seam::observe`. Natively that is the seam's one branch and then the body,
+// with nothing else materialised on the fast path. Under a runtime it
+// reports `op_begin` before the body and `op_end` after it, with the outcome
+// (a bool body's result; true for a void body; false when the body throws).
+//
+//   void lock(std::source_location where = std::source_location::current()) {
+//     seam::observe(this, type_name, seam::op_kind::lock, where,
+//                   [this, where] { lock_impl(where); });
+//   }
+//
+// Capture by value (the body is passed by value too): a body that captures
+// by reference forces its captures into memory on the native fast path, and
+// the stores then stall the locked instruction that follows (measured: an
+// uncontended weft::mutex lock/unlock went from ~12 ns to ~26 ns).
+#pragma once
+
+#include <source_location>
+#include <type_traits>
+#include <utility>
+
+#include "weft/seam/runtime.hpp"
+
+namespace weft::seam {
+
+namespace internal {
+
+// Reports op_begin at construction and op_end at destruction.
+class op_scope {
+ public:
+  op_scope(runtime* rt, object_ref object, op_kind kind, std::source_location where)
+      : rt_(rt), object_(object), kind_(kind) {
+    rt_->op_begin(object_, kind_, where);
+  }
+  op_scope(const op_scope&) = delete;
+  op_scope& operator=(const op_scope&) = delete;
+  ~op_scope() { rt_->op_end(object_, kind_, succeeded_); }
+
+  void set_result(bool ok) noexcept { succeeded_ = ok; }
+
+ private:
+  runtime* rt_;
+  object_ref object_;
+  op_kind kind_;
+  bool succeeded_ = false;  // stays false if the body throws
+};
+
+template <typename F>
+[[gnu::noinline]] decltype(auto) observe_under_runtime(runtime* rt, const void* object,
+                                                       std::string_view type, op_kind kind,
+                                                       std::source_location where, F body) {
+  op_scope scope(rt, object_ref{object, type}, kind, where);
+  if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+    body();
+    scope.set_result(true);
+  } else {
+    decltype(auto) result = body();
+    if constexpr (std::is_convertible_v<decltype(result), bool>) {
+      scope.set_result(static_cast<bool>(result));
+    } else {
+      scope.set_result(true);
+    }
+    return result;
+  }
+}
+
+}  // namespace internal
+
+// Runs `body` as the public operation `kind` on `object` (see above).
+template <typename F>
+decltype(auto) observe(const void* object, std::string_view type, op_kind kind,
+                       std::source_location where, F body) {
+  if (runtime* rt = active()) [[unlikely]] {
+    return internal::observe_under_runtime(rt, object, type, kind, where, body);
+  }
+  return body();
+}
+
+namespace internal {
+void dispatch_misuse(const misuse_report& report);
+}
+
+// Reports a misuse: to the runtime under a checker, otherwise to the
+// process's misuse handler (see weft/misuse.hpp). Returns if the handler
+// returns; the primitive then behaves as its header documents for that misuse.
+inline void report_misuse(const misuse_report& report) {
+  if (runtime* rt = active()) [[unlikely]] {
+    rt->misuse(report);
+    return;
+  }
+  internal::dispatch_misuse(report);
+}
+
+}  // namespace weft::seam

@@ -1,0 +1,93 @@
+// weft/seam/thread.hpp
+//
+// Thread identity, yielding, spinning and thread start through the seam.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <utility>
+
+#include "weft/seam/runtime.hpp"
+
+namespace weft::seam {
+
+namespace internal {
+thread_id native_thread_id() noexcept;
+void native_yield() noexcept;
+std::unique_ptr<thread_handle> native_spawn(std::function<void()> body);
+}  // namespace internal
+
+// The calling thread's id (see seam::thread_id).
+[[nodiscard]] inline thread_id current_thread_id() noexcept {
+  if (runtime* rt = active()) [[unlikely]] {
+    return rt->current_thread();
+  }
+  return internal::native_thread_id();
+}
+
+// Gives up the processor (sched_yield natively; a scheduling point under a
+// runtime).
+inline void yield() {
+  if (runtime* rt = active()) [[unlikely]] {
+    rt->yield();
+    return;
+  }
+  internal::native_yield();
+}
+
+// One iteration of a spin-wait loop: the CPU's pause hint natively. Under a
+// runtime it is a yield, so that a spinning thread lets the thread it waits
+// for run instead of burning the execution's step budget.
+inline void cpu_relax() {
+  if (runtime* rt = active()) [[unlikely]] {
+    rt->yield();
+    return;
+  }
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+// A thread started through the seam: a std::thread natively, a model thread
+// under a runtime. Movable, not copyable; like std::thread, destroying a
+// joinable `seam::thread` is a bug (it terminates).
+class thread {
+ public:
+  thread() noexcept = default;
+  template <typename F>
+  explicit thread(F&& body) : handle_(spawn(std::function<void()>(std::forward<F>(body)))) {}
+  thread(thread&&) noexcept = default;
+  thread& operator=(thread&& other) noexcept {
+    if (joinable()) std::terminate();
+    handle_ = std::move(other.handle_);
+    return *this;
+  }
+  ~thread() {
+    if (joinable()) std::terminate();
+  }
+
+  [[nodiscard]] bool joinable() const noexcept { return handle_ != nullptr; }
+  [[nodiscard]] thread_id id() const noexcept { return handle_ ? handle_->id() : 0; }
+  void join() {
+    handle_->join();
+    handle_.reset();
+  }
+  void detach() {
+    handle_->detach();
+    handle_.reset();
+  }
+
+ private:
+  static std::unique_ptr<thread_handle> spawn(std::function<void()> body) {
+    if (runtime* rt = active()) [[unlikely]] {
+      return rt->spawn(std::move(body));
+    }
+    return internal::native_spawn(std::move(body));
+  }
+
+  std::unique_ptr<thread_handle> handle_;
+};
+
+}  // namespace weft::seam
