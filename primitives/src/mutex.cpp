@@ -23,12 +23,12 @@ mutex::~mutex() {
                            seam::current_thread_id(),
                            owner_.load(),
                            "destroyed while locked",
-                           std::source_location::current()});
+                           weft::source_location::current()});
     }
   }
 }
 
-bool mutex::lock_slow(std::optional<seam::time_point> deadline, std::source_location where) {
+bool mutex::lock_slow(std::optional<seam::time_point> deadline, weft::source_location where) {
   // Spin only natively: under a checker, spinning adds steps and no
   // behaviour (the loop below takes the same transitions).
   if (seam::active() == nullptr) {
@@ -87,7 +87,7 @@ bool mutex::lock_slow(std::optional<seam::time_point> deadline, std::source_loca
   }
 }
 
-void mutex::unlock_slow(std::source_location where) {
+void mutex::unlock_slow(weft::source_location where) {
   std::uint32_t s = state_.load(std::memory_order_relaxed, where);
   while (!state_.compare_exchange_weak(s, s & starving_bit, std::memory_order_release,
                                        std::memory_order_relaxed, where)) {
@@ -95,7 +95,7 @@ void mutex::unlock_slow(std::source_location where) {
   if ((s & waiters_bit) != 0) seam::futex_wake_one(state_);
 }
 
-bool mutex::try_set_starving(std::source_location where) {
+bool mutex::try_set_starving(weft::source_location where) {
   std::uint32_t s = state_.load(std::memory_order_relaxed, where);
   while ((s & starving_bit) == 0) {
     if (state_.compare_exchange_weak(s, s | starving_bit, std::memory_order_relaxed,
@@ -106,11 +106,11 @@ bool mutex::try_set_starving(std::source_location where) {
   return false;  // another waiter owns starvation mode
 }
 
-void mutex::clear_starving(std::source_location where) {
+void mutex::clear_starving(weft::source_location where) {
   state_.fetch_and(~starving_bit, std::memory_order_relaxed, where);
 }
 
-void mutex::check_not_owner(std::source_location where) {
+void mutex::check_not_owner(weft::source_location where) {
   const seam::thread_id me = seam::current_thread_id();
   if (owner_.load() != me) return;
   seam::report_misuse({{this, type_name},
@@ -122,7 +122,7 @@ void mutex::check_not_owner(std::source_location where) {
                           "weft::mutex: lock by the thread that already owns it");
 }
 
-bool mutex::check_owner_for_unlock(std::source_location where) {
+bool mutex::check_owner_for_unlock(weft::source_location where) {
   const seam::thread_id me = seam::current_thread_id();
   const seam::thread_id owner = owner_.load();
   if (owner == me) return true;
@@ -135,7 +135,7 @@ bool mutex::check_owner_for_unlock(std::source_location where) {
   return false;
 }
 
-void mutex::report_not_held(std::source_location where) const {
+void mutex::report_not_held(weft::source_location where) const {
   seam::report_misuse({{this, type_name},
                        seam::current_thread_id(),
                        owner_.load(),

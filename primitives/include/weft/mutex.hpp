@@ -51,7 +51,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <source_location>
+#include "weft/source_location.hpp"
 
 #include "weft/internal/thread_annotations.hpp"
 #include "weft/misuse.hpp"
@@ -71,7 +71,7 @@ class WEFT_CAPABILITY("mutex") mutex {
   // Blocks until the calling thread owns the mutex.
   //
   // Requires: the calling thread does not own it (checked).
-  void lock(std::source_location where = std::source_location::current()) WEFT_ACQUIRE() {
+  void lock(weft::source_location where = weft::source_location::current()) WEFT_ACQUIRE() {
     seam::observe(this, type_name, seam::op_kind::lock, where, [this, where] {
       if constexpr (WEFT_CHECKS) check_not_owner(where);
       std::uint32_t expected = 0;
@@ -86,7 +86,7 @@ class WEFT_CAPABILITY("mutex") mutex {
   // Takes the mutex if it is free right now; never blocks. Fails while the
   // mutex is in starvation mode, so that try_lock() loops cannot starve
   // waiters.
-  [[nodiscard]] bool try_lock(std::source_location where = std::source_location::current())
+  [[nodiscard]] bool try_lock(weft::source_location where = weft::source_location::current())
       WEFT_TRY_ACQUIRE(true) {
     return seam::observe(this, type_name, seam::op_kind::try_lock, where, [this, where] {
       std::uint32_t expected = 0;
@@ -103,7 +103,7 @@ class WEFT_CAPABILITY("mutex") mutex {
   // returns whether it got the mutex.
   template <typename Rep, typename Period>
   [[nodiscard]] bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout,
-                                  std::source_location where = std::source_location::current())
+                                  weft::source_location where = weft::source_location::current())
       WEFT_TRY_ACQUIRE(true) {
     return timed_lock(seam::deadline_after(timeout), where);
   }
@@ -112,7 +112,7 @@ class WEFT_CAPABILITY("mutex") mutex {
   // returns whether it got the mutex.
   template <typename Clock, typename Duration>
   [[nodiscard]] bool try_lock_until(const std::chrono::time_point<Clock, Duration>& deadline,
-                                    std::source_location where = std::source_location::current())
+                                    weft::source_location where = weft::source_location::current())
       WEFT_TRY_ACQUIRE(true) {
     return timed_lock(seam::to_seam_deadline(deadline), where);
   }
@@ -120,7 +120,7 @@ class WEFT_CAPABILITY("mutex") mutex {
   // Releases the mutex and wakes one waiter, if any.
   //
   // Requires: the calling thread owns the mutex (checked).
-  void unlock(std::source_location where = std::source_location::current()) WEFT_RELEASE() {
+  void unlock(weft::source_location where = weft::source_location::current()) WEFT_RELEASE() {
     seam::observe(this, type_name, seam::op_kind::unlock, where, [this, where] {
       if constexpr (WEFT_CHECKS) {
         if (!check_owner_for_unlock(where)) return;
@@ -137,7 +137,7 @@ class WEFT_CAPABILITY("mutex") mutex {
   // Reports a misuse unless the calling thread owns the mutex. A debugging
   // aid and an annotation for the thread-safety analysis; does nothing when
   // WEFT_CHECKS is off.
-  void assert_held(std::source_location where = std::source_location::current()) const
+  void assert_held(weft::source_location where = weft::source_location::current()) const
       WEFT_ASSERT_CAPABILITY(this) {
     if constexpr (WEFT_CHECKS) {
       if (owner_.load() != seam::current_thread_id()) report_not_held(where);
@@ -148,6 +148,15 @@ class WEFT_CAPABILITY("mutex") mutex {
   // tests: the answer may be stale by the time it is used.
   [[nodiscard]] bool is_locked_for_diagnostics() const noexcept;
 
+  // Whether the calling thread owns the mutex, as far as the misuse checks
+  // know: always true when WEFT_CHECKS is off. Lets other primitives' checks
+  // (weft::condition_variable's "wait without holding the mutex") name
+  // themselves instead of reporting through assert_held().
+  [[nodiscard]] bool held_by_caller_for_diagnostics() const noexcept {
+    if constexpr (WEFT_CHECKS) return owner_.load() == seam::current_thread_id();
+    return true;
+  }
+
   static constexpr std::string_view type_name = "weft::mutex";
 
  private:
@@ -157,7 +166,7 @@ class WEFT_CAPABILITY("mutex") mutex {
 
   // Inline, like every place that reads or writes owner_, so that the
   // consumer's WEFT_CHECKS setting governs all of them consistently.
-  bool timed_lock(seam::time_point deadline, std::source_location where) {
+  bool timed_lock(seam::time_point deadline, weft::source_location where) {
     return seam::observe(this, type_name, seam::op_kind::try_lock, where, [this, where, deadline] {
       if constexpr (WEFT_CHECKS) check_not_owner(where);
       std::uint32_t expected = 0;
@@ -170,13 +179,13 @@ class WEFT_CAPABILITY("mutex") mutex {
       return ok;
     });
   }
-  bool lock_slow(std::optional<seam::time_point> deadline, std::source_location where);
-  void unlock_slow(std::source_location where);
-  bool try_set_starving(std::source_location where);
-  void clear_starving(std::source_location where);
-  void check_not_owner(std::source_location where);
-  bool check_owner_for_unlock(std::source_location where);
-  void report_not_held(std::source_location where) const;
+  bool lock_slow(std::optional<seam::time_point> deadline, weft::source_location where);
+  void unlock_slow(weft::source_location where);
+  bool try_set_starving(weft::source_location where);
+  void clear_starving(weft::source_location where);
+  void check_not_owner(weft::source_location where);
+  bool check_owner_for_unlock(weft::source_location where);
+  void report_not_held(weft::source_location where) const;
 
   seam::atomic<std::uint32_t> state_{0};
   // The owning thread, kept only for misuse checks.

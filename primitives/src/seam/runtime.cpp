@@ -59,6 +59,10 @@ std::string_view to_string(op_kind kind) noexcept {
       return "arrive";
     case op_kind::destroy:
       return "destroy";
+    case op_kind::submit:
+      return "submit";
+    case op_kind::shutdown:
+      return "shutdown";
   }
   return "?";
 }

@@ -52,3 +52,12 @@ std::unique_ptr<thread_handle> native_spawn(std::function<void()> body) {
 }
 
 }  // namespace weft::seam::internal
+
+namespace weft::seam {
+
+unsigned hardware_concurrency() noexcept {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+}  // namespace weft::seam

@@ -12,8 +12,8 @@
 #pragma once
 
 #include <atomic>
-#include <source_location>
 #include <type_traits>
+#include "weft/source_location.hpp"
 
 #include "weft/seam/runtime.hpp"
 
@@ -32,33 +32,33 @@ class atomic {
   atomic& operator=(const atomic&) = delete;
 
   [[nodiscard]] T load(std::memory_order order = std::memory_order_seq_cst,
-                       std::source_location where = std::source_location::current()) const {
+                       weft::source_location where = weft::source_location::current()) const {
     note(atomic_op::load, order, where);
     return value_.load(order);
   }
 
   void store(T desired, std::memory_order order = std::memory_order_seq_cst,
-             std::source_location where = std::source_location::current()) {
+             weft::source_location where = weft::source_location::current()) {
     note(atomic_op::store, order, where);
     value_.store(desired, order);
   }
 
   T exchange(T desired, std::memory_order order = std::memory_order_seq_cst,
-             std::source_location where = std::source_location::current()) {
+             weft::source_location where = weft::source_location::current()) {
     note(atomic_op::exchange, order, where);
     return value_.exchange(desired, order);
   }
 
   bool compare_exchange_strong(T& expected, T desired,
                                std::memory_order order = std::memory_order_seq_cst,
-                               std::source_location where = std::source_location::current()) {
+                               weft::source_location where = weft::source_location::current()) {
     note(atomic_op::compare_exchange, order, where);
     return value_.compare_exchange_strong(expected, desired, order);
   }
 
   bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
                                std::memory_order failure,
-                               std::source_location where = std::source_location::current()) {
+                               weft::source_location where = weft::source_location::current()) {
     note(atomic_op::compare_exchange, success, where);
     return value_.compare_exchange_strong(expected, desired, success, failure);
   }
@@ -67,49 +67,49 @@ class atomic {
   // strong form (the runtime models one access).
   bool compare_exchange_weak(T& expected, T desired,
                              std::memory_order order = std::memory_order_seq_cst,
-                             std::source_location where = std::source_location::current()) {
+                             weft::source_location where = weft::source_location::current()) {
     note(atomic_op::compare_exchange, order, where);
     return value_.compare_exchange_weak(expected, desired, order);
   }
 
   bool compare_exchange_weak(T& expected, T desired, std::memory_order success,
                              std::memory_order failure,
-                             std::source_location where = std::source_location::current()) {
+                             weft::source_location where = weft::source_location::current()) {
     note(atomic_op::compare_exchange, success, where);
     return value_.compare_exchange_weak(expected, desired, success, failure);
   }
 
-  T fetch_add(
-      T arg, std::memory_order order = std::memory_order_seq_cst,
-      std::source_location where = std::source_location::current()) requires std::is_integral_v<T> {
+  T fetch_add(T arg, std::memory_order order = std::memory_order_seq_cst,
+              weft::source_location where =
+                  weft::source_location::current()) requires std::is_integral_v<T> {
     note(atomic_op::fetch_add, order, where);
     return value_.fetch_add(arg, order);
   }
 
-  T fetch_sub(
-      T arg, std::memory_order order = std::memory_order_seq_cst,
-      std::source_location where = std::source_location::current()) requires std::is_integral_v<T> {
+  T fetch_sub(T arg, std::memory_order order = std::memory_order_seq_cst,
+              weft::source_location where =
+                  weft::source_location::current()) requires std::is_integral_v<T> {
     note(atomic_op::fetch_sub, order, where);
     return value_.fetch_sub(arg, order);
   }
 
-  T fetch_and(
-      T arg, std::memory_order order = std::memory_order_seq_cst,
-      std::source_location where = std::source_location::current()) requires std::is_integral_v<T> {
+  T fetch_and(T arg, std::memory_order order = std::memory_order_seq_cst,
+              weft::source_location where =
+                  weft::source_location::current()) requires std::is_integral_v<T> {
     note(atomic_op::fetch_and, order, where);
     return value_.fetch_and(arg, order);
   }
 
-  T fetch_or(
-      T arg, std::memory_order order = std::memory_order_seq_cst,
-      std::source_location where = std::source_location::current()) requires std::is_integral_v<T> {
+  T fetch_or(T arg, std::memory_order order = std::memory_order_seq_cst,
+             weft::source_location where =
+                 weft::source_location::current()) requires std::is_integral_v<T> {
     note(atomic_op::fetch_or, order, where);
     return value_.fetch_or(arg, order);
   }
 
-  T fetch_xor(
-      T arg, std::memory_order order = std::memory_order_seq_cst,
-      std::source_location where = std::source_location::current()) requires std::is_integral_v<T> {
+  T fetch_xor(T arg, std::memory_order order = std::memory_order_seq_cst,
+              weft::source_location where =
+                  weft::source_location::current()) requires std::is_integral_v<T> {
     note(atomic_op::fetch_xor, order, where);
     return value_.fetch_xor(arg, order);
   }
@@ -120,7 +120,7 @@ class atomic {
   [[nodiscard]] const std::atomic<T>& native() const noexcept { return value_; }
 
  private:
-  void note(atomic_op op, std::memory_order order, std::source_location where) const {
+  void note(atomic_op op, std::memory_order order, weft::source_location where) const {
     if (runtime* rt = active()) [[unlikely]] {
       rt->atomic_access(&value_, op, order, where);
     }

@@ -8,7 +8,7 @@
 // reports `op_begin` before the body and `op_end` after it, with the outcome
 // (a bool body's result; true for a void body; false when the body throws).
 //
-//   void lock(std::source_location where = std::source_location::current()) {
+//   void lock(weft::source_location where = weft::source_location::current()) {
 //     seam::observe(this, type_name, seam::op_kind::lock, where,
 //                   [this, where] { lock_impl(where); });
 //   }
@@ -19,9 +19,9 @@
 // uncontended weft::mutex lock/unlock went from ~12 ns to ~26 ns).
 #pragma once
 
-#include <source_location>
 #include <type_traits>
 #include <utility>
+#include "weft/source_location.hpp"
 
 #include "weft/seam/runtime.hpp"
 
@@ -32,7 +32,7 @@ namespace internal {
 // Reports op_begin at construction and op_end at destruction.
 class op_scope {
  public:
-  op_scope(runtime* rt, object_ref object, op_kind kind, std::source_location where)
+  op_scope(runtime* rt, object_ref object, op_kind kind, weft::source_location where)
       : rt_(rt), object_(object), kind_(kind) {
     rt_->op_begin(object_, kind_, where);
   }
@@ -52,7 +52,7 @@ class op_scope {
 template <typename F>
 [[gnu::noinline]] decltype(auto) observe_under_runtime(runtime* rt, const void* object,
                                                        std::string_view type, op_kind kind,
-                                                       std::source_location where, F body) {
+                                                       weft::source_location where, F body) {
   op_scope scope(rt, object_ref{object, type}, kind, where);
   if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
     body();
@@ -73,7 +73,7 @@ template <typename F>
 // Runs `body` as the public operation `kind` on `object` (see above).
 template <typename F>
 decltype(auto) observe(const void* object, std::string_view type, op_kind kind,
-                       std::source_location where, F body) {
+                       weft::source_location where, F body) {
   if (runtime* rt = active()) [[unlikely]] {
     return internal::observe_under_runtime(rt, object, type, kind, where, body);
   }

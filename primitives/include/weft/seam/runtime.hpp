@@ -34,8 +34,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <string_view>
+#include "weft/source_location.hpp"
 
 // WEFT_SEAM_HOOKS is set by the weft::primitives target (CMake option of the
 // same name); a translation unit that includes weft without CMake gets hooks.
@@ -91,6 +91,8 @@ enum class op_kind : std::uint8_t {
   count_down,   // latch
   arrive,       // barrier
   destroy,
+  submit,    // thread pool: post, submit, parallel_for
+  shutdown,  // thread pool
 };
 
 std::string_view to_string(op_kind kind) noexcept;
@@ -110,7 +112,7 @@ struct misuse_report {
   thread_id thread = 0;  // the offending thread
   thread_id owner = 0;   // the owner at the time, when known
   std::string_view what;
-  std::source_location where;
+  weft::source_location where;
 };
 
 // A thread started through the seam. Natively a std::thread; under a runtime,
@@ -131,7 +133,7 @@ class runtime {
   // Implementation grain. (Source locations are passed by value: one
   // pointer, kept in a register on the native fast path.)
   virtual void atomic_access(const void* address, atomic_op op, std::memory_order order,
-                             std::source_location where) = 0;
+                             weft::source_location where) = 0;
   virtual wait_result futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected,
                                  std::optional<time_point> deadline) = 0;
   virtual void futex_wake(const std::atomic<std::uint32_t>& word, int count) = 0;
@@ -141,7 +143,7 @@ class runtime {
   virtual time_point now() = 0;
 
   // Scenario grain.
-  virtual void op_begin(const object_ref& object, op_kind kind, std::source_location where) = 0;
+  virtual void op_begin(const object_ref& object, op_kind kind, weft::source_location where) = 0;
   virtual void op_end(const object_ref& object, op_kind kind, bool succeeded) = 0;
 
   // A misuse was detected. The runtime records it as a finding; the

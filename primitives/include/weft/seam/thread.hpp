@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include "weft/seam/runtime.hpp"
@@ -24,6 +25,11 @@ std::unique_ptr<thread_handle> native_spawn(std::function<void()> body);
   }
   return internal::native_thread_id();
 }
+
+// The number of hardware threads, at least 1 (std::thread's value natively,
+// where 0 means unknown). Not reported to a runtime: it is a constant of the
+// machine, used only to size things such as a default thread pool.
+[[nodiscard]] unsigned hardware_concurrency() noexcept;
 
 // Gives up the processor (sched_yield natively; a scheduling point under a
 // runtime).
@@ -57,7 +63,8 @@ class thread {
  public:
   thread() noexcept = default;
   template <typename F>
-  explicit thread(F&& body) : handle_(spawn(std::function<void()>(std::forward<F>(body)))) {}
+  requires(!std::is_same_v<std::remove_cvref_t<F>, thread>) explicit thread(F&& body)
+      : handle_(spawn(std::function<void()>(std::forward<F>(body)))) {}
   thread(thread&&) noexcept = default;
   thread& operator=(thread&& other) noexcept {
     if (joinable()) std::terminate();
