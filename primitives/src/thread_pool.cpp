@@ -122,7 +122,9 @@ void record_error(for_control& ctl, std::exception_ptr error) noexcept {
 
 }  // namespace
 
-struct alignas(64) pool_core::worker {
+// Cache-line aligned so that one worker's counters never share a line with
+// another's.
+struct alignas(64) pool_core::worker {  // NOLINT(clang-analyzer-optin.performance.Padding)
   work_stealing_deque deque;
   seam::untracked_atomic<std::uint64_t> submitted{0};
   seam::untracked_atomic<std::uint64_t> run{0};
@@ -258,8 +260,8 @@ task_base* pool_core::steal(worker& w) {
   w.rng ^= w.rng << 13;
   w.rng ^= w.rng >> 7;
   w.rng ^= w.rng << 17;
-  const std::size_t start = static_cast<std::size_t>(w.rng % size_);
-  const std::size_t self = static_cast<std::size_t>(&w - workers_.get());
+  const auto start = static_cast<std::size_t>(w.rng % size_);
+  const auto self = static_cast<std::size_t>(&w - workers_.get());
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool contended = false;
     for (std::size_t k = 0; k < size_; ++k) {

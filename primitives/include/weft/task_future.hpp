@@ -139,7 +139,8 @@ class task_future {
     ~holder() { state->release(); }
   };
 
-  std::future_status timed_wait(seam::time_point deadline, weft::source_location where) const {
+  [[nodiscard]] std::future_status timed_wait(seam::time_point deadline,
+                                              weft::source_location where) const {
     return seam::observe(this, type_name, seam::op_kind::wait, where, [this, where, deadline] {
       require_state(where);
       return state_->wait(deadline) ? std::future_status::ready : std::future_status::timeout;

@@ -162,7 +162,7 @@ class thread_pool {
     using fn_t = std::decay_t<F>;
     static_assert(std::is_invocable_v<fn_t&>, "post(f) needs a callable f()");
     seam::observe(this, type_name, seam::op_kind::submit, where, [this, &f] {
-      auto* task = new internal::posted_task<fn_t>(std::forward<F>(f));
+      auto* task = new internal::posted_task<fn_t>(std::in_place, std::forward<F>(f));
       core_->enqueue(task, task, 1);
     });
   }
@@ -206,7 +206,7 @@ class thread_pool {
     seam::observe(this, type_name, seam::op_kind::submit, where, [this, &tasks] {
       chain c;
       for (auto&& f : tasks) {
-        c.add(new internal::posted_task<fn_t>(element<Range>(f)));
+        c.add(new internal::posted_task<fn_t>(std::in_place, element<Range>(f)));
       }
       c.enqueue(*core_);
     });

@@ -137,7 +137,8 @@ class future_task final : public future_state<R> {
   };
 
  public:
-  ~future_task() override {}
+  // Not `= default`: that would be deleted, because of the union member.
+  ~future_task() override {}  // NOLINT(modernize-use-equals-default)
 };
 
 }  // namespace weft::internal

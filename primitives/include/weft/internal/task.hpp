@@ -40,8 +40,9 @@ struct task_base {
 template <typename F>
 class posted_task final : public task_base {
  public:
+  // Tagged, so that it can never be taken for a copy constructor.
   template <typename G>
-  explicit posted_task(G&& fn) : task_base(&execute), fn_(std::forward<G>(fn)) {}
+  posted_task(std::in_place_t /*tag*/, G&& fn) : task_base(&execute), fn_(std::forward<G>(fn)) {}
 
  private:
   static void execute(task_base* self, task_op op) noexcept {

@@ -139,7 +139,8 @@ class work_stealing_deque {
     ring(std::size_t cap, ring* older)
         : capacity(cap), mask(cap - 1), slots(new seam::atomic<task_base*>[cap]), retired(older) {}
 
-    void put(std::int64_t i, task_base* task) {
+    // Not const: it writes the ring, through the slots pointer.
+    void put(std::int64_t i, task_base* task) {  // NOLINT(readability-make-member-function-const)
       slots[static_cast<std::size_t>(i) & mask].store(task, std::memory_order_relaxed);
     }
     [[nodiscard]] task_base* get(std::int64_t i) const {
