@@ -62,7 +62,10 @@ inline void cpu_relax() {
 class thread {
  public:
   thread() noexcept = default;
+  // The requires-clause keeps this from hiding the move constructor;
+  // clang-tidy 14 does not read requires-clauses, hence the NOLINT.
   template <typename F>
+  // NOLINTNEXTLINE(bugprone-forwarding-reference-overload)
   requires(!std::is_same_v<std::remove_cvref_t<F>, thread>) explicit thread(F&& body)
       : handle_(spawn(std::function<void()>(std::forward<F>(body)))) {}
   thread(thread&&) noexcept = default;
