@@ -334,14 +334,18 @@ TEST_CASE("tasks submitted from a worker go to its own deque", "[thread_pool]") 
 TEST_CASE("idle workers park", "[thread_pool]") {
   const std::size_t workers = GENERATE(as<std::size_t>{}, 1, 3);
   weft::thread_pool pool(workers);
+  // A worker counts as parked in parked_workers_for_diagnostics() as soon as
+  // it announces that it is going to sleep, a moment before it counts the
+  // park in stats(), so the park counts are awaited too.
   REQUIRE(eventually([&] { return pool.parked_workers_for_diagnostics() == workers; }));
-  CHECK(pool.stats().parks >= workers);
-  // Parked workers wake for new work, repeatedly.
+  CHECK(eventually([&] { return pool.stats().parks >= workers; }));
+  // Parked workers wake for new work, repeatedly; whichever worker ran a
+  // round's task parks again afterwards.
   for (int round = 0; round < 20; ++round) {
     CHECK(pool.submit([round] { return round; }).get() == round);
     REQUIRE(eventually([&] { return pool.parked_workers_for_diagnostics() == workers; }));
   }
-  CHECK(pool.stats().parks >= workers + 20);
+  CHECK(eventually([&] { return pool.stats().parks >= workers + 20; }));
 }
 
 TEST_CASE("shutdown(drain) runs every pending task", "[thread_pool]") {
