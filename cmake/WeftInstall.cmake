@@ -9,7 +9,11 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/primitives/include/weft"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
   FILES_MATCHING PATTERN "*.hpp")
 
-install(TARGETS weft_primitives
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/checker/include/weft"
+  DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
+  FILES_MATCHING PATTERN "*.hpp")
+
+install(TARGETS weft_primitives weft_checker
   EXPORT weftTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}"

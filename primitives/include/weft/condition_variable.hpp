@@ -134,6 +134,11 @@ template <typename L>
   return {};
 }
 
+[[nodiscard]] inline std::cv_status to_cv_status(seam::wait_result result) noexcept {
+  return result == seam::wait_result::timed_out ? std::cv_status::timeout
+                                                : std::cv_status::no_timeout;
+}
+
 }  // namespace internal
 
 // ---------------------------------------------------------------------------
@@ -261,13 +266,7 @@ class condition_variable {
 
   std::cv_status wait_impl(std::unique_lock<mutex>& lock, std::optional<seam::time_point> deadline,
                            weft::source_location where) {
-    const std::uint32_t ticket = core_.enter(where);
-    lock.unlock();
-    const seam::wait_result result = core_.park(ticket, deadline);
-    core_.leave(ticket, where);
-    lock.lock();
-    return result == seam::wait_result::timed_out ? std::cv_status::timeout
-                                                  : std::cv_status::no_timeout;
+    return internal::to_cv_status(core_.wait(lock, deadline, where));
   }
 
   bool lock_ok([[maybe_unused]] const std::unique_lock<mutex>& lock,
@@ -403,18 +402,10 @@ class condition_variable_any {
                          });
   }
 
-  // The caller holds `lock`; the thread-safety analysis cannot see that
-  // through a template parameter, so it is told not to look.
   template <typename Lock>
   std::cv_status wait_impl(Lock& lock, std::optional<seam::time_point> deadline,
-                           weft::source_location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    const std::uint32_t ticket = core_.enter(where);
-    lock.unlock();
-    const seam::wait_result result = core_.park(ticket, deadline);
-    core_.leave(ticket, where);
-    lock.lock();
-    return result == seam::wait_result::timed_out ? std::cv_status::timeout
-                                                  : std::cv_status::no_timeout;
+                           weft::source_location where) {
+    return internal::to_cv_status(core_.wait(lock, deadline, where));
   }
 
   template <typename Lock>

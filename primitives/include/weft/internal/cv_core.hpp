@@ -36,9 +36,10 @@
 
 #include <cstdint>
 #include <optional>
-#include "weft/source_location.hpp"
 
+#include "weft/internal/thread_annotations.hpp"
 #include "weft/seam.hpp"
+#include "weft/source_location.hpp"
 
 namespace weft::internal {
 
@@ -75,6 +76,27 @@ class cv_core {
     }
   }
 
+  // The whole wait: enter(), release `lock`, park(), leave(), re-acquire
+  // `lock`. leave() runs even if park() throws (it throws only under a
+  // checker that is unwinding a finished execution), so the owner's
+  // destructor never waits for a waiter that is gone; the lock is then not
+  // re-acquired, and `lock` (a std::unique_lock or the caller's own) must not
+  // be assumed held. The caller holds `lock`; the thread-safety analysis
+  // cannot see that through a template parameter, so it is told not to look.
+  template <typename Lock>
+  seam::wait_result wait(Lock& lock, std::optional<seam::time_point> deadline,
+                         weft::source_location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    const std::uint32_t ticket = enter(where);
+    lock.unlock();
+    seam::wait_result result;
+    {
+      leave_guard guard(*this, ticket, where);
+      result = park(ticket, deadline);
+    }
+    lock.lock();
+    return result;
+  }
+
   // Wakes up to `count` waiters; no system call when no one waits.
   void notify(int count, weft::source_location where) {
     if ((waiters_.load(std::memory_order_seq_cst, where) & count_mask) == 0) return;
@@ -97,6 +119,20 @@ class cv_core {
   static constexpr std::uint32_t count_mask = ~destroying_bit;
 
   void note_left_during_shutdown(std::uint32_t ticket);
+
+  class leave_guard {
+   public:
+    leave_guard(cv_core& core, std::uint32_t ticket, weft::source_location where)
+        : core_(core), ticket_(ticket), where_(where) {}
+    leave_guard(const leave_guard&) = delete;
+    leave_guard& operator=(const leave_guard&) = delete;
+    ~leave_guard() { core_.leave(ticket_, where_); }
+
+   private:
+    cv_core& core_;
+    std::uint32_t ticket_;
+    weft::source_location where_;
+  };
 
   seam::atomic<std::uint32_t> seq_{0};
   seam::atomic<std::uint32_t> waiters_{0};

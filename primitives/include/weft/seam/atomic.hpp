@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <type_traits>
 #include "weft/source_location.hpp"
 
@@ -89,6 +90,21 @@ class atomic {
   T fetch_sub(T arg, std::memory_order order = std::memory_order_seq_cst,
               weft::source_location where =
                   weft::source_location::current()) requires std::is_integral_v<T> {
+    note(atomic_op::fetch_sub, order, where);
+    return value_.fetch_sub(arg, order);
+  }
+
+  // Pointer arithmetic, as std::atomic<T*> offers it (in elements).
+  T fetch_add(std::ptrdiff_t arg, std::memory_order order = std::memory_order_seq_cst,
+              weft::source_location where =
+                  weft::source_location::current()) requires std::is_pointer_v<T> {
+    note(atomic_op::fetch_add, order, where);
+    return value_.fetch_add(arg, order);
+  }
+
+  T fetch_sub(std::ptrdiff_t arg, std::memory_order order = std::memory_order_seq_cst,
+              weft::source_location where =
+                  weft::source_location::current()) requires std::is_pointer_v<T> {
     note(atomic_op::fetch_sub, order, where);
     return value_.fetch_sub(arg, order);
   }

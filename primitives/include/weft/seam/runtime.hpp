@@ -142,6 +142,11 @@ class runtime {
   virtual std::unique_ptr<thread_handle> spawn(std::function<void()> body) = 0;
   virtual time_point now() = 0;
 
+  // A read or write of instrumented plain (non-atomic) data, such as a
+  // weft::shared<T>: what a data-race detector needs. Reported at both
+  // grains.
+  virtual void plain_access(const void* address, bool is_write, weft::source_location where) = 0;
+
   // Scenario grain.
   virtual void op_begin(const object_ref& object, op_kind kind, weft::source_location where) = 0;
   virtual void op_end(const object_ref& object, op_kind kind, bool succeeded) = 0;

@@ -1,0 +1,175 @@
+// weft/check.hpp
+//
+// `weft::check` runs a concurrent test many times under weft's own
+// scheduler, each time in a different interleaving, and reports the first
+// execution that fails, with a readable trace and a token that replays it
+// exactly. `weft::replay` re-runs one execution from its token.
+//
+//   weft::report r = weft::check([] {
+//     weft::atomic<int> counter{0};
+//     auto increment = [&counter] { counter.store(counter.load() + 1); };
+//     weft::thread a(increment), b(increment);
+//     a.join();
+//     b.join();
+//     WEFT_ASSERT(counter.load() == 2);  // fails: a lost update
+//   });
+//   if (!r.passed()) std::cout << weft::to_string(r);  // trace + replay call
+//
+// How a test runs. The test body is the main model thread; every
+// weft::thread it starts is another. All of them run as fibers on the
+// calling OS thread, one at a time. Scheduling points: thread start, join,
+// yield, every public operation of a weft primitive, every weft::atomic and
+// weft::shared access made outside a primitive's operation, and (at
+// implementation grain only) every atomic access and futex wait/wake inside
+// the primitives. Blocking is modelled: a thread parked on a futex or joining
+// an unfinished thread is not runnable. Timed waits may time out and futex
+// waits may wake spuriously, as nondeterministic choices; time is virtual
+// (seam::now advances only when a timeout is chosen).
+//
+// What is a failure: a WEFT_ASSERT that does not hold; an exception escaping
+// any model thread; a deadlock (no thread can run while some are blocked);
+// a misuse a primitive reports (unlock by a non-owner, ...); an execution
+// longer than `max_steps` scheduling points (a livelock or a spin loop); a
+// weft::thread destroyed or left at the end while still joinable.
+//
+// Requirements on the test: it must be deterministic apart from the
+// schedule (no real time, no real randomness, no I/O whose result matters),
+// use weft's types for all synchronization, and be callable repeatedly (each
+// execution calls it afresh). It must not catch exceptions it does not know
+// with `catch (...)` without rethrowing: the checker stops threads by
+// unwinding them.
+//
+// Hard limits: at most `max_threads` (64) model threads per execution, and
+// `check_options::max_steps` scheduling points per execution. Each model
+// thread's stack is 256 KiB (1 MiB under sanitizers).
+//
+// Concurrency contract: check and replay run the test on the calling OS
+// thread and may be called from several OS threads at once (each check is
+// independent). Code in the test that runs on other OS threads is not
+// checked.
+//
+// Current limits of this version: the strategies are the seeded random walk
+// and replay; executions are sequentially consistent (memory orders are
+// accepted but weaker outcomes are not explored); data races on
+// weft::shared are not yet detected (accesses are scheduling points and are
+// traced).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weft/source_location.hpp"
+
+namespace weft {
+
+inline constexpr std::size_t max_threads = 64;
+
+enum class strategy_kind : std::uint8_t {
+  random,  // seeded random walk: uniform choice at every scheduling point
+};
+
+enum class grain : std::uint8_t {
+  scenario,        // a primitive's public operation is one step
+  implementation,  // a primitive's own atomics and futex calls are steps
+};
+
+struct check_options {
+  strategy_kind strategy = strategy_kind::random;
+  // The search stops after this many executions, or when the time budget
+  // is spent, or at the first failure.
+  std::uint64_t executions = 1000;
+  std::chrono::milliseconds time_budget{10'000};
+  // An execution with more scheduling points than this is reported as a
+  // livelock (non-termination).
+  std::uint64_t max_steps = 10'000;
+  std::uint64_t seed = 0x5eed;
+  weft::grain grain = grain::scenario;
+  bool spurious_wakeups = true;  // futex waits may return spuriously
+  bool timeouts = true;          // timed waits may time out at any point
+};
+
+enum class verdict : std::uint8_t { pass, fail };
+
+enum class finding_kind : std::uint8_t {
+  none,
+  assertion,         // WEFT_ASSERT did not hold
+  exception,         // an exception escaped a model thread
+  deadlock,          // no runnable thread while some are blocked
+  misuse,            // a primitive reported a misuse
+  max_steps,         // the execution did not terminate within max_steps
+  unjoined_thread,   // a weft::thread destroyed or left joinable
+  too_many_threads,  // more than max_threads model threads
+  replay_error,      // a malformed token, or the schedule diverged from it
+};
+
+[[nodiscard]] std::string_view to_string(finding_kind kind) noexcept;
+
+// One step of a failing execution's trace.
+struct trace_step {
+  std::uint64_t step = 0;
+  std::uint32_t thread = 0;
+  std::string operation;  // "weft::mutex::lock", "atomic load", "spawn", ...
+  std::string object;     // a short name stable across replays: "mutex#1"
+  std::string detail;     // values and outcomes where cheap
+  std::string file;
+  std::uint32_t line = 0;
+};
+
+struct statistics {
+  std::uint64_t executions = 0;
+  double seconds = 0;
+  double executions_per_second = 0;
+  std::uint64_t steps = 0;           // scheduling points, all executions
+  std::size_t stacks_allocated = 0;  // fiber stacks ever allocated
+};
+
+struct report {
+  weft::verdict verdict = verdict::pass;
+  finding_kind kind = finding_kind::none;
+  std::string message;               // one line: what went wrong
+  std::vector<std::string> details;  // e.g. every blocked thread
+  weft::statistics statistics;
+  std::vector<trace_step> trace;  // the failing execution, step by step
+  std::string token;              // replays the failing execution
+
+  [[nodiscard]] bool passed() const noexcept { return verdict == verdict::pass; }
+};
+
+// Explores interleavings of `test` (see the top of this file) and returns
+// the verdict; for a failure, the trace and token of the first failing
+// execution.
+report check(const std::function<void()>& test, const check_options& options = {});
+
+// Re-runs the one execution `token` describes, with tracing on. A malformed
+// token, or one whose decisions do not fit the test (another test's token,
+// or a nondeterministic test), gives kind `replay_error` with a message
+// ("malformed token: ...", "schedule diverged at step N: ..."). Only
+// `max_steps`, `grain`, `spurious_wakeups` and `timeouts` of `options` are
+// used; they must match the check that produced the token.
+report replay(const std::function<void()>& test, std::string_view token,
+              const check_options& options = {});
+
+// The report for people: verdict, message, details, statistics, the trace,
+// and the exact replay call.
+[[nodiscard]] std::string to_string(const report& r);
+// The report as a JSON object.
+[[nodiscard]] std::string to_json(const report& r);
+
+namespace internal {
+// WEFT_ASSERT's failure path. Under a check: records the failure and stops
+// the calling model thread by unwinding it. Natively: prints and aborts.
+void assert_failed(const char* expression, weft::source_location where);
+}  // namespace internal
+
+}  // namespace weft
+
+// Asserts `cond` in a test run by weft::check (see above); natively an
+// assert that is never compiled out.
+#define WEFT_ASSERT(cond)        \
+  ((cond) ? static_cast<void>(0) \
+          : ::weft::internal::assert_failed(#cond, ::weft::source_location::current()))

@@ -1,0 +1,67 @@
+// The report, for people (to_string) and for machines (to_json).
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "weft/check.hpp"
+
+namespace weft {
+
+std::string to_string(const report& r) {
+  std::ostringstream out;
+  if (r.passed()) {
+    out << "weft: pass";
+  } else {
+    out << "weft: FAIL (" << to_string(r.kind) << "): " << r.message;
+  }
+  out << "\n";
+  for (const std::string& d : r.details)
+    out << "  " << d << "\n";
+  char rate[64];
+  std::snprintf(rate, sizeof rate, "%.3f s, %.0f executions/s", r.statistics.seconds,
+                r.statistics.executions_per_second);
+  out << "  " << r.statistics.executions << " executions, " << r.statistics.steps
+      << " scheduling points, " << rate << "\n";
+  if (!r.trace.empty()) {
+    out << "trace:\n";
+    for (const trace_step& s : r.trace) {
+      out << "  " << s.step << "  thread " << s.thread << "  " << s.operation;
+      if (!s.object.empty()) out << " " << s.object;
+      if (!s.detail.empty()) out << "  (" << s.detail << ")";
+      if (s.line != 0) out << "  " << s.file << ":" << s.line;
+      out << "\n";
+    }
+  }
+  if (!r.passed() && !r.token.empty() && r.kind != finding_kind::replay_error) {
+    out << "replay with: weft::replay(test, \"" << r.token << "\")\n";
+  }
+  return out.str();
+}
+
+std::string to_json(const report& r) {
+  nlohmann::json j;
+  j["verdict"] = r.passed() ? "pass" : "fail";
+  j["kind"] = std::string(to_string(r.kind));
+  j["message"] = r.message;
+  j["details"] = r.details;
+  j["token"] = r.token;
+  j["statistics"] = {{"executions", r.statistics.executions},
+                     {"seconds", r.statistics.seconds},
+                     {"executions_per_second", r.statistics.executions_per_second},
+                     {"steps", r.statistics.steps},
+                     {"stacks_allocated", r.statistics.stacks_allocated}};
+  nlohmann::json trace = nlohmann::json::array();
+  for (const trace_step& s : r.trace) {
+    trace.push_back({{"step", s.step},
+                     {"thread", s.thread},
+                     {"operation", s.operation},
+                     {"object", s.object},
+                     {"detail", s.detail},
+                     {"file", s.file},
+                     {"line", s.line}});
+  }
+  j["trace"] = std::move(trace);
+  return j.dump(2);
+}
+
+}  // namespace weft

@@ -1,0 +1,607 @@
+#include "rt/execution.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "detect/deadlock.hpp"
+#include "rt/sanitizers.hpp"
+
+namespace weft::rt {
+
+namespace {
+
+// Thrown into a fiber to unwind it at teardown, and out of a failed
+// WEFT_ASSERT to stop its thread. Not std::exceptions, so that a test's
+// `catch (const std::exception&)` lets them through.
+struct fiber_unwind {};
+struct assertion_abort {};
+
+thread_local execution* t_current = nullptr;
+
+// The virtual clock starts at an arbitrary fixed point, so that every
+// execution sees the same times.
+constexpr seam::time_point clock_start{std::chrono::hours(1)};
+
+bool is_lock_kind(seam::op_kind kind) noexcept {
+  return kind == seam::op_kind::lock || kind == seam::op_kind::try_lock;
+}
+
+std::string_view short_type(std::string_view type) noexcept {
+  if (type.rfind("weft::", 0) == 0) type.remove_prefix(6);
+  return type;
+}
+
+std::string_view order_name(std::memory_order order) noexcept {
+  switch (order) {
+    case std::memory_order_relaxed:
+      return "relaxed";
+    case std::memory_order_consume:
+      return "consume";
+    case std::memory_order_acquire:
+      return "acquire";
+    case std::memory_order_release:
+      return "release";
+    case std::memory_order_acq_rel:
+      return "acq_rel";
+    case std::memory_order_seq_cst:
+      return "seq_cst";
+  }
+  return "?";
+}
+
+class model_handle final : public seam::thread_handle {
+ public:
+  model_handle(execution& ex, seam::thread_id id) noexcept : ex_(ex), id_(id) {}
+  model_handle(const model_handle&) = delete;
+  model_handle& operator=(const model_handle&) = delete;
+  ~model_handle() override { ex_.drop_handle(id_); }
+  void join() override { ex_.join(id_); }
+  void detach() override { ex_.detach(id_); }
+  [[nodiscard]] seam::thread_id id() const noexcept override { return id_; }
+
+ private:
+  execution& ex_;
+  seam::thread_id id_;
+};
+
+}  // namespace
+
+execution::execution(const check_options& options, strategy& strat, stack_pool& stacks,
+                     bool tracing)
+    : options_(options),
+      strategy_(strat),
+      stacks_(stacks),
+      tracing_(tracing),
+      clock_(clock_start) {}
+
+execution::~execution() = default;
+
+execution* execution::current() noexcept {
+  return t_current;
+}
+
+void execution::run(const std::function<void()>& test) {
+  strategy_.begin_execution();
+  previous_execution_ = std::exchange(t_current, this);
+  previous_runtime_ = seam::install(this);
+
+  auto main = std::make_unique<model_thread>();
+  main->owner = this;
+  main->id = 1;
+  main->body = test;
+  threads_.push_back(std::move(main));
+  next_ = 1;
+
+  for (;;) {
+    if (phase_ == phase::unwinding) {
+      unwind_all();
+      break;
+    }
+    if (next_ == 0) next_ = choose();
+    if (next_ == 0) {
+      const bool all_done = std::all_of(threads_.begin(), threads_.end(), [](const auto& t) {
+        return t->state == thread_state::finished;
+      });
+      if (all_done) break;
+      if (running()) report_deadlock();
+      phase_ = phase::unwinding;
+      continue;
+    }
+    current_ = std::exchange(next_, 0);
+    model_thread& t = thread(current_);
+    if (!t.fib) t.fib = std::make_unique<fiber>(stacks_, &execution::fiber_entry, &t);
+    t.fib->resume();
+    if (t.fib->finished()) t.fib.reset();  // its stack goes back to the pool at once
+  }
+  check_end();
+
+  seam::install(previous_runtime_);
+  t_current = previous_execution_;
+}
+
+void execution::fiber_entry(void* arg) {
+  model_thread& t = *static_cast<model_thread*>(arg);
+  execution& ex = *t.owner;
+  try {
+    t.body();
+  } catch (const fiber_unwind&) {
+  } catch (const assertion_abort&) {
+  } catch (const std::exception& e) {
+    ex.fail(finding_kind::exception,
+            "exception escaped thread " + std::to_string(t.id) + ": " + e.what());
+  } catch (...) {
+    ex.fail(finding_kind::exception,
+            "exception of a non-std type escaped thread " + std::to_string(t.id));
+  }
+  try {
+    t.body = nullptr;  // the captures die on the thread, like a real thread's
+  } catch (...) {
+  }
+  ex.finish(t);
+}
+
+void execution::finish(model_thread& t) {
+  t.state = thread_state::finished;
+  if (running()) trace("finish", thread_name(t.id), "", {});
+  for (auto& other : threads_) {
+    if (other->state == thread_state::blocked_join && other->join_target == t.id) {
+      other->state = thread_state::runnable;
+    }
+  }
+  next_ = 0;
+}
+
+void execution::unwind_all() {
+  // Each unfinished fiber is resumed once with the unwinding exception.
+  // Unwinding runs destructors, which may block for real (a condition
+  // variable's destructor waits for its waiters to leave) and be woken by
+  // another thread's unwinding; so this loops until no fiber moves.
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (std::size_t i = 0; i < threads_.size(); ++i) {
+      model_thread& t = *threads_[i];
+      if (t.state == thread_state::finished) continue;
+      if (!t.fib) {  // never ran
+        t.state = thread_state::finished;
+        progress = true;
+        continue;
+      }
+      if (!t.unwinding) {
+        if (t.state == thread_state::blocked_futex) {
+          auto& queue = parked_[t.futex_word];
+          queue.erase(std::remove(queue.begin(), queue.end(), t.id), queue.end());
+        }
+        t.state = thread_state::runnable;
+        t.unwinding = true;
+        t.unwind_pending = true;
+      } else if (t.state != thread_state::runnable) {
+        continue;
+      }
+      current_ = t.id;
+      t.fib->resume();
+      progress = true;
+      if (t.fib->finished()) t.fib.reset();
+    }
+  }
+  // Whatever is still blocked waits, while unwinding, for something that
+  // can no longer happen: abandon it (its stack is reused, objects it
+  // owned on the heap leak).
+  for (auto& t : threads_) {
+    if (t->state == thread_state::finished) continue;
+    t->fib.reset();
+    t->state = thread_state::finished;
+  }
+}
+
+void execution::check_end() {
+  if (strategy_.remaining() != 0 && !(failure_ && failure_->kind == finding_kind::replay_error)) {
+    // Whatever else happened, the token did not describe this execution.
+    std::string message = "schedule diverged at step " + std::to_string(steps_) +
+                          ": the execution ended but the token holds " +
+                          std::to_string(strategy_.remaining()) +
+                          " more decisions (a token of another test, other options, or a "
+                          "nondeterministic test)";
+    if (failure_) message += "; the execution failed first with: " + failure_->message;
+    failure_ = finding{finding_kind::replay_error, std::move(message), {}};
+    return;
+  }
+  if (!running()) return;
+  for (auto& t : threads_) {
+    if (t->handle_alive) {
+      fail(finding_kind::unjoined_thread,
+           "thread " + std::to_string(t->id) +
+               " was neither joined nor detached when the test ended");
+      return;
+    }
+  }
+}
+
+// --- Scheduling -----------------------------------------------------------
+
+void execution::schedule() {
+  if (phase_ == phase::unwinding) return;
+  if (running()) {
+    if (++steps_ > options_.max_steps) {
+      fail(finding_kind::max_steps,
+           "the execution exceeded max_steps (" + std::to_string(options_.max_steps) +
+               " scheduling points) without terminating: likely a livelock, a spin loop or a "
+               "retry loop that makes no progress (raise check_options::max_steps if the test "
+               "is merely long)");
+    }
+  } else if (++drain_steps_ > options_.max_steps) {
+    phase_ = phase::unwinding;
+    next_ = 0;
+    switch_to_scheduler();
+    return;
+  }
+  const seam::thread_id next = choose();
+  if (next != current_) {
+    next_ = next;
+    switch_to_scheduler();
+  }
+}
+
+void execution::block() {
+  next_ = 0;
+  switch_to_scheduler();
+}
+
+void execution::switch_to_scheduler() {
+  model_thread& me = self();
+  me.fib->suspend();
+  if (me.unwind_pending) {
+    me.unwind_pending = false;
+    // If this fiber is abandoned while unwinding (see unwind_all), the
+    // exception object is never freed: a known, bounded leak, not the test's.
+    // The guard dies during the unwinding, just after the allocation.
+    const leak_check_off guard;
+    throw fiber_unwind{};
+  }
+}
+
+seam::thread_id execution::choose() {
+  std::vector<seam::thread_id> candidates;
+  for (const auto& t : threads_) {
+    if (t->state == thread_state::runnable ||
+        (options_.timeouts && t->state == thread_state::blocked_futex && t->deadline)) {
+      candidates.push_back(t->id);
+    }
+  }
+  if (candidates.empty()) {
+    // With timeouts off, a timed wait still ends rather than deadlock: the
+    // earliest deadline passes first.
+    model_thread* earliest = nullptr;
+    for (const auto& t : threads_) {
+      if (t->state == thread_state::blocked_futex && t->deadline &&
+          (earliest == nullptr || *t->deadline < *earliest->deadline)) {
+        earliest = t.get();
+      }
+    }
+    if (earliest == nullptr) return 0;
+    time_out(*earliest);
+    return earliest->id;
+  }
+  seam::thread_id chosen = candidates.front();
+  if (candidates.size() > 1) chosen = branch(candidates, 0);
+  model_thread& t = thread(chosen);
+  if (t.state == thread_state::blocked_futex) time_out(t);
+  return chosen;
+}
+
+std::uint32_t execution::branch(std::span<const seam::thread_id> threads,
+                                std::uint32_t alternatives) {
+  if (!running()) {
+    // Draining: round robin after the current thread, no spurious events.
+    if (threads.empty()) return 0;
+    const auto after = std::upper_bound(threads.begin(), threads.end(), current_);
+    return after == threads.end() ? threads.front() : *after;
+  }
+  if (!threads.empty()) {
+    const std::optional<seam::thread_id> picked = strategy_.pick_thread(threads, current_);
+    if (!picked) {
+      diverged("the token has no decision left");
+      return threads.front();
+    }
+    if (std::find(threads.begin(), threads.end(), *picked) == threads.end()) {
+      diverged("thread " + std::to_string(*picked) + " cannot run here");
+      return threads.front();
+    }
+    decisions_.push_back(*picked);
+    return *picked;
+  }
+  const std::optional<std::uint32_t> picked = strategy_.pick(alternatives);
+  if (!picked || *picked >= alternatives) {
+    diverged(picked ? "choice " + std::to_string(*picked) + " is out of range"
+                    : "the token has no decision left");
+    return 0;
+  }
+  decisions_.push_back(*picked);
+  return *picked;
+}
+
+void execution::diverged(const std::string& why) {
+  fail(finding_kind::replay_error,
+       "schedule diverged at step " + std::to_string(steps_) + ": " + why +
+           " (a token of another test, other options, or a nondeterministic test)");
+}
+
+void execution::time_out(model_thread& t) {
+  clock_ = std::max(clock_, *t.deadline);
+  auto& queue = parked_[t.futex_word];
+  queue.erase(std::remove(queue.begin(), queue.end(), t.id), queue.end());
+  t.state = thread_state::runnable;
+  t.wake_result = seam::wait_result::timed_out;
+  t.futex_word = nullptr;
+  t.deadline.reset();
+  if (running()) trace("timeout", thread_name(t.id), "the timed wait times out", {});
+}
+
+// --- Findings ---------------------------------------------------------------
+
+void execution::fail(finding_kind kind, std::string message, std::vector<std::string> details) {
+  if (!running()) return;
+  if (tracing_) {
+    trace_step s;
+    s.step = trace_.size() + 1;
+    s.thread = current_;
+    s.operation = std::string(to_string(kind));
+    s.detail = message;
+    trace_.push_back(std::move(s));
+  }
+  failure_ = finding{kind, std::move(message), std::move(details)};
+  phase_ = phase::draining;
+}
+
+void execution::assertion_failed(const char* expression, weft::source_location where) {
+  if (!running()) return;  // the rest of an execution that already failed
+  fail(finding_kind::assertion, std::string("WEFT_ASSERT(") + expression + ") failed in thread " +
+                                    std::to_string(current_) + " at " + format_location(where));
+  throw assertion_abort{};
+}
+
+void execution::misuse(const seam::misuse_report& report) {
+  if (!running()) return;
+  std::string message = "misuse of " + name_of(report.object.address, report.object.type) + " (" +
+                        std::string(report.object.type) + "): " + std::string(report.what) +
+                        ", by thread " + std::to_string(report.thread);
+  if (report.owner != 0) message += " (owner: thread " + std::to_string(report.owner) + ")";
+  message += " at " + format_location(report.where);
+  fail(finding_kind::misuse, std::move(message));
+}
+
+void execution::report_deadlock() {
+  std::vector<blocked_thread> blocked;
+  for (const auto& t : threads_) {
+    if (t->state == thread_state::finished) continue;
+    blocked_thread b;
+    b.thread = t->id;
+    if (t->state == thread_state::blocked_join) {
+      b.operation = "join";
+      b.resource = thread_name(t->join_target);
+      b.holder = t->join_target;
+    } else if (!t->ops.empty()) {
+      // The futex word belongs to the primitive whose operation parked.
+      const op_frame& op = t->ops.back();
+      b.operation = std::string(op.object.type) + "::" + std::string(seam::to_string(op.kind));
+      b.resource = name_of(op.object.address, op.object.type);
+      if (const auto it = lock_owner_.find(op.object.address); it != lock_owner_.end()) {
+        b.holder = it->second;
+      }
+      b.where = op.where;
+      b.has_where = true;
+    } else {
+      b.operation = "futex wait";
+      b.resource = name_of(t->futex_word, "futex");
+    }
+    blocked.push_back(std::move(b));
+  }
+  finding f = describe_deadlock(blocked);
+  fail(f.kind, std::move(f.message), std::move(f.details));
+}
+
+// --- Tracing ----------------------------------------------------------------
+
+void execution::trace(std::string operation, std::string object, std::string detail,
+                      weft::source_location where) {
+  if (!tracing_ || !running()) return;
+  trace_step s;
+  s.step = trace_.size() + 1;
+  s.thread = current_;
+  s.operation = std::move(operation);
+  s.object = std::move(object);
+  s.detail = std::move(detail);
+  if (where.line() != 0) {
+    s.file = format_location(where);
+    s.file.resize(s.file.rfind(':'));
+    s.line = where.line();
+  }
+  trace_.push_back(std::move(s));
+}
+
+std::string execution::name_of(const void* address, std::string_view type) {
+  if (const auto it = names_.find(address); it != names_.end()) return it->second;
+  const std::string_view kind = short_type(type);
+  auto count = name_counts_.find(kind);
+  if (count == name_counts_.end()) count = name_counts_.emplace(std::string(kind), 0).first;
+  std::string name = std::string(kind) + "#" + std::to_string(++count->second);
+  names_.emplace(address, name);
+  return name;
+}
+
+std::string execution::thread_name(seam::thread_id id) const {
+  return "thread " + std::to_string(id);
+}
+
+// --- seam::runtime ------------------------------------------------------------
+
+void execution::atomic_access(const void* address, seam::atomic_op op, std::memory_order order,
+                              weft::source_location where) {
+  if (phase_ == phase::unwinding) return;
+  const bool inside = !self().ops.empty();
+  if (inside && options_.grain == grain::scenario) return;
+  schedule();
+  if (tracing_ && running()) {
+    const std::string object =
+        inside ? name_of(self().ops.back().object.address, self().ops.back().object.type)
+               : name_of(address, "atomic");
+    trace("atomic " + std::string(seam::to_string(op)), object, std::string(order_name(order)),
+          where);
+  }
+}
+
+void execution::plain_access(const void* address, bool is_write, weft::source_location where) {
+  if (phase_ == phase::unwinding) return;
+  if (!self().ops.empty() && options_.grain == grain::scenario) return;
+  schedule();
+  if (tracing_ && running())
+    trace(is_write ? "write" : "read", name_of(address, "shared"), "", where);
+}
+
+seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
+                                        std::uint32_t expected,
+                                        std::optional<seam::time_point> deadline) {
+  if (phase_ == phase::unwinding) {
+    // Blocking stays real while unwinding (see unwind_all), timeouts too.
+    if (word.load(std::memory_order_relaxed) != expected) return seam::wait_result::value_changed;
+    if (deadline) return seam::wait_result::timed_out;
+    model_thread& me = self();
+    me.state = thread_state::blocked_futex;
+    me.futex_word = &word;
+    parked_[&word].push_back(me.id);
+    block();
+    return me.wake_result;
+  }
+  if (options_.grain == grain::implementation) schedule();
+  model_thread& me = self();
+  const std::string object = tracing_ && running() && !me.ops.empty()
+                                 ? name_of(me.ops.back().object.address, me.ops.back().object.type)
+                                 : std::string();
+  if (word.load(std::memory_order_relaxed) != expected) {
+    trace("futex wait", object, "value changed: no wait", {});
+    return seam::wait_result::value_changed;
+  }
+  if (deadline && *deadline <= clock_) {
+    trace("futex wait", object, "deadline already passed", {});
+    return seam::wait_result::timed_out;
+  }
+  if (options_.spurious_wakeups && branch({}, 2) == 1) {
+    trace("futex wait", object, "spurious wake-up", {});
+    return seam::wait_result::woken;
+  }
+  trace("futex wait", object, deadline ? "parks (timed)" : "parks", {});
+  me.state = thread_state::blocked_futex;
+  me.futex_word = &word;
+  me.deadline.reset();
+  if (deadline && *deadline != seam::time_point::max()) me.deadline = deadline;
+  parked_[&word].push_back(me.id);
+  block();
+  return me.wake_result;
+}
+
+void execution::futex_wake(const std::atomic<std::uint32_t>& word, int count) {
+  if (options_.grain == grain::implementation) schedule();
+  int woken = 0;
+  if (const auto it = parked_.find(&word); it != parked_.end()) {
+    auto& queue = it->second;
+    while (woken < count && !queue.empty()) {
+      model_thread& t = thread(queue.front());
+      queue.pop_front();
+      t.state = thread_state::runnable;
+      t.wake_result = seam::wait_result::woken;
+      t.futex_word = nullptr;
+      t.deadline.reset();
+      ++woken;
+    }
+  }
+  if (tracing_ && running()) {
+    model_thread& me = self();
+    const std::string object =
+        me.ops.empty() ? std::string()
+                       : name_of(me.ops.back().object.address, me.ops.back().object.type);
+    trace("futex wake", object, std::to_string(woken) + " woken", {});
+  }
+}
+
+void execution::yield() {
+  if (phase_ == phase::unwinding) return;
+  const bool inside = !self().ops.empty();
+  if (inside && options_.grain == grain::scenario) return;
+  schedule();
+  trace("yield", "", "", {});
+}
+
+std::unique_ptr<seam::thread_handle> execution::spawn(std::function<void()> body) {
+  if (phase_ != phase::unwinding) schedule();
+  if (threads_.size() >= max_threads && phase_ != phase::unwinding) {
+    fail(finding_kind::too_many_threads, "the test started more than weft::max_threads (" +
+                                             std::to_string(max_threads) +
+                                             ") threads in one execution");
+    throw assertion_abort{};  // stops the spawning thread
+  }
+  auto t = std::make_unique<model_thread>();
+  t->owner = this;
+  t->id = static_cast<seam::thread_id>(threads_.size() + 1);
+  t->body = std::move(body);
+  t->handle_alive = true;
+  // Threads started while unwinding never run.
+  if (phase_ == phase::unwinding) t->state = thread_state::finished;
+  const seam::thread_id id = t->id;
+  threads_.push_back(std::move(t));
+  trace("spawn", thread_name(id), "", {});
+  return std::make_unique<model_handle>(*this, id);
+}
+
+void execution::join(seam::thread_id target) {
+  schedule();
+  trace("join", thread_name(target), "", {});
+  model_thread& me = self();
+  if (thread(target).state != thread_state::finished) {
+    me.state = thread_state::blocked_join;
+    me.join_target = target;
+    block();
+  }
+  thread(target).handle_alive = false;
+}
+
+void execution::detach(seam::thread_id target) {
+  thread(target).handle_alive = false;
+  trace("detach", thread_name(target), "", {});
+}
+
+void execution::drop_handle(seam::thread_id target) {
+  model_thread& t = thread(target);
+  if (!t.handle_alive) return;
+  t.handle_alive = false;
+  fail(finding_kind::unjoined_thread, "the weft::thread of thread " + std::to_string(target) +
+                                          " was destroyed while joinable, by thread " +
+                                          std::to_string(current_) +
+                                          " (std::thread would call std::terminate)");
+}
+
+void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
+                         weft::source_location where) {
+  if (phase_ == phase::unwinding) return;
+  model_thread& me = self();
+  if (me.ops.empty() || options_.grain == grain::implementation) schedule();
+  me.ops.push_back(op_frame{object, kind, where});
+  if (tracing_ && running()) {
+    trace(std::string(object.type) + "::" + std::string(seam::to_string(kind)),
+          name_of(object.address, object.type), "", where);
+  }
+}
+
+void execution::op_end(const seam::object_ref& object, seam::op_kind kind, bool succeeded) {
+  if (phase_ == phase::unwinding) return;
+  model_thread& me = self();
+  if (!me.ops.empty()) me.ops.pop_back();
+  if (succeeded && is_lock_kind(kind)) lock_owner_[object.address] = me.id;
+  if (succeeded && kind == seam::op_kind::unlock) lock_owner_.erase(object.address);
+  if (kind == seam::op_kind::try_lock || kind == seam::op_kind::try_lock_shared ||
+      kind == seam::op_kind::try_acquire) {
+    trace(std::string(object.type) + "::" + std::string(seam::to_string(kind)),
+          name_of(object.address, object.type), succeeded ? "succeeded" : "failed", {});
+  }
+}
+
+}  // namespace weft::rt

@@ -1,0 +1,126 @@
+// Deadlocks and lost wake-ups, found and explained.
+#include <array>
+#include <catch2/catch.hpp>
+#include <mutex>
+
+#include "weft/check.hpp"
+#include "weft/condition_variable.hpp"
+#include "weft/mutex.hpp"
+#include "weft/thread.hpp"
+
+namespace {
+
+// Philosopher i takes fork i then fork i+1 (naive), or the lower-numbered
+// fork first (ordered, which cannot deadlock).
+void philosophers(std::size_t n, bool ordered) {
+  std::array<weft::mutex, 5> forks;
+  std::array<weft::thread, 5> diners;
+  for (std::size_t i = 0; i < n; ++i) {
+    diners[i] = weft::thread([&forks, i, n, ordered] {
+      std::size_t first = i;
+      std::size_t second = (i + 1) % n;
+      if (ordered && second < first) std::swap(first, second);
+      std::lock_guard a(forks[first]);
+      std::lock_guard b(forks[second]);
+    });
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    diners[i].join();
+}
+
+}  // namespace
+
+TEST_CASE("deadlock: naive dining philosophers deadlock, with the cycle named", "[checker]") {
+  const std::size_t n = GENERATE(2U, 3U);
+  const weft::report r = weft::check([n] { philosophers(n, false); });
+  INFO(weft::to_string(r));
+  REQUIRE(r.kind == weft::finding_kind::deadlock);
+  CHECK(r.message.find("cycle: ") != std::string::npos);
+  for (std::size_t i = 1; i <= n; ++i) {
+    CHECK(r.message.find("mutex#" + std::to_string(i)) != std::string::npos);
+  }
+  // Every blocked philosopher, and main joining, is listed.
+  CHECK(r.details.size() == n + 1);
+  std::size_t locks = 0;
+  for (const std::string& d : r.details) {
+    if (d.find("blocked in weft::mutex::lock on mutex#") != std::string::npos &&
+        d.find("held by thread") != std::string::npos) {
+      ++locks;
+    }
+  }
+  CHECK(locks == n);
+  CHECK(r.trace.back().operation == "deadlock");
+}
+
+TEST_CASE("deadlock: ordered dining philosophers pass", "[checker]") {
+  const std::size_t n = GENERATE(2U, 3U, 5U);
+  weft::check_options options;
+  options.executions = 300;
+  const weft::report r = weft::check([n] { philosophers(n, true); }, options);
+  INFO(weft::to_string(r));
+  CHECK(r.passed());
+}
+
+TEST_CASE("deadlock: a notify before the wait is a lost wake-up", "[checker]") {
+  const weft::report r = weft::check([] {
+    weft::mutex m;
+    weft::condition_variable cv;
+    weft::thread waiter([&] {
+      std::unique_lock lock(m);
+      cv.wait(lock);  // no predicate: misses a notify that came first
+    });
+    cv.notify_one();
+    waiter.join();
+  });
+  INFO(weft::to_string(r));
+  REQUIRE(r.kind == weft::finding_kind::deadlock);
+  bool names_cv = false;
+  for (const std::string& d : r.details) {
+    if (d.find("weft::condition_variable::wait on condition_variable#1") != std::string::npos) {
+      names_cv = true;
+    }
+  }
+  CHECK(names_cv);
+}
+
+TEST_CASE("deadlock: waiting with a predicate has no lost wake-up", "[checker]") {
+  weft::check_options options;
+  options.executions = 300;
+  const weft::report r = weft::check(
+      [] {
+        weft::mutex m;
+        weft::condition_variable cv;
+        bool ready = false;
+        weft::thread waiter([&] {
+          std::unique_lock lock(m);
+          cv.wait(lock, [&] { return ready; });
+        });
+        {
+          std::lock_guard guard(m);
+          ready = true;
+        }
+        cv.notify_one();
+        waiter.join();
+      },
+      options);
+  INFO(weft::to_string(r));
+  CHECK(r.passed());
+}
+
+TEST_CASE("deadlock: a timed wait times out instead of deadlocking", "[checker]") {
+  const bool timeouts = GENERATE(true, false);
+  weft::check_options options;
+  options.executions = 200;
+  options.timeouts = timeouts;
+  const weft::report r = weft::check(
+      [] {
+        weft::mutex m;
+        weft::condition_variable cv;
+        std::unique_lock lock(m);
+        const bool woken = cv.wait_for(lock, std::chrono::seconds(1), [] { return false; });
+        WEFT_ASSERT(!woken);
+      },
+      options);
+  INFO(weft::to_string(r));
+  CHECK(r.passed());
+}
