@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: install what is missing, check formatting, build the release
+# Every test: install what is missing, check formatting, lint (clang-tidy,
+# warnings are errors), build the release
 # preset (benchmarks and demo; benchmarks are never run as tests), then build
 # and run the whole ctest suite in the dev, asan (AddressSanitizer + UBSan)
 # and tsan (ThreadSanitizer) presets. Exits non-zero on the first failure and
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/check-format.sh
+scripts/lint.sh
 
 jobs=$(nproc)
 echo "=== release: build benchmarks and demo"

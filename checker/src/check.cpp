@@ -138,6 +138,8 @@ std::string_view to_string(finding_kind kind) noexcept {
       return "too many threads";
     case finding_kind::replay_error:
       return "replay error";
+    case finding_kind::data_race:
+      return "data race";
   }
   return "?";
 }

@@ -30,7 +30,23 @@
 // any model thread; a deadlock (no thread can run while some are blocked);
 // a misuse a primitive reports (unlock by a non-owner, ...); an execution
 // longer than `max_steps` scheduling points (a livelock or a spin loop); a
-// weft::thread destroyed or left at the end while still joinable.
+// weft::thread destroyed or left at the end while still joinable; a data
+// race on a weft::shared (see below).
+//
+// Data races. Two accesses to one weft::shared, at least one a write, from
+// different threads, race unless one happens before the other. Happens-
+// before comes from: thread start (everything the parent did before) and
+// join (everything the joined thread did); at scenario grain, every public
+// operation of a weft primitive, treated as acquire-then-release on that
+// object (an over-approximation: a failed try_lock also orders, which can
+// hide a race but never report a false one); weft::atomic accesses by their
+// memory order (release stores and RMWs publish, acquire loads and RMWs
+// take, seq_cst does both, relaxed neither: a relaxed flag does not order
+// the data it guards); at implementation grain, the primitives' own atomics
+// likewise; and a futex wake orders the waker before the woken wait's
+// return. The finding names both accesses (read or write, thread, file:line)
+// and the object; accesses made inside a primitive's operation at scenario
+// grain (a condition variable's predicate) are not checked.
 //
 // Requirements on the test: it must be deterministic apart from the
 // schedule (no real time, no real randomness, no I/O whose result matters),
@@ -50,9 +66,8 @@
 //
 // Current limits of this version: the strategies are the seeded random walk
 // and replay; executions are sequentially consistent (memory orders are
-// accepted but weaker outcomes are not explored); data races on
-// weft::shared are not yet detected (accesses are scheduling points and are
-// traced).
+// accepted and order weft::shared accesses for the race detector, but
+// weaker outcomes of atomics are not explored).
 #pragma once
 
 #include <chrono>
@@ -105,6 +120,7 @@ enum class finding_kind : std::uint8_t {
   unjoined_thread,   // a weft::thread destroyed or left joinable
   too_many_threads,  // more than max_threads model threads
   replay_error,      // a malformed token, or the schedule diverged from it
+  data_race,         // two weft::shared accesses not ordered by happens-before
 };
 
 [[nodiscard]] std::string_view to_string(finding_kind kind) noexcept;

@@ -90,6 +90,7 @@ void execution::run(const std::function<void()>& test) {
   main->owner = this;
   main->id = 1;
   main->body = test;
+  main->clock.set(1, 1);
   threads_.push_back(std::move(main));
   next_ = 1;
 
@@ -159,7 +160,9 @@ void execution::unwind_all() {
   // another thread's unwinding; so this loops until no fiber moves.
   for (bool progress = true; progress;) {
     progress = false;
-    for (std::size_t i = 0; i < threads_.size(); ++i) {
+    // By index: a destructor run while unwinding may start a thread, which
+    // appends to threads_ and would invalidate an iterator.
+    for (std::size_t i = 0; i < threads_.size(); ++i) {  // NOLINT(modernize-loop-convert)
       model_thread& t = *threads_[i];
       if (t.state == thread_state::finished) continue;
       if (!t.fib) {  // never ran
@@ -429,7 +432,7 @@ std::string execution::name_of(const void* address, std::string_view type) {
   return name;
 }
 
-std::string execution::thread_name(seam::thread_id id) const {
+std::string execution::thread_name(seam::thread_id id) {
   return "thread " + std::to_string(id);
 }
 
@@ -441,6 +444,7 @@ void execution::atomic_access(const void* address, seam::atomic_op op, std::memo
   const bool inside = !self().ops.empty();
   if (inside && options_.grain == grain::scenario) return;
   schedule();
+  synchronize(address, op, order);
   if (tracing_ && running()) {
     const std::string object =
         inside ? name_of(self().ops.back().object.address, self().ops.back().object.type)
@@ -456,6 +460,45 @@ void execution::plain_access(const void* address, bool is_write, weft::source_lo
   schedule();
   if (tracing_ && running())
     trace(is_write ? "write" : "read", name_of(address, "shared"), "", where);
+  if (running()) check_race(address, is_write, where);
+}
+
+void execution::synchronize(const void* address, seam::atomic_op op, std::memory_order order) {
+  // By memory order, on the address's clock: a release publishes the
+  // thread's clock into it, an acquire joins it. seq_cst counts as both,
+  // even for a pure load or store (an over-approximation that can only hide
+  // races). A relaxed plain store ends the release sequence (C++20): later
+  // acquires of the address no longer synchronize with earlier releases.
+  const bool acquires = order == std::memory_order_acquire || order == std::memory_order_consume ||
+                        order == std::memory_order_acq_rel || order == std::memory_order_seq_cst;
+  const bool releases = order == std::memory_order_release || order == std::memory_order_acq_rel ||
+                        order == std::memory_order_seq_cst;
+  vector_clock& clock = atomic_clocks_[address];
+  if (op == seam::atomic_op::store && !releases) {
+    clock.clear();
+    return;
+  }
+  if (acquires || order == std::memory_order_seq_cst) acquire(clock);
+  if (releases || (op == seam::atomic_op::load && order == std::memory_order_seq_cst))
+    release(clock);
+}
+
+void execution::check_race(const void* address, bool is_write, weft::source_location where) {
+  const std::optional<access> other =
+      races_.on_access(address, is_write, current_, self().clock, where);
+  if (!other) return;
+  auto describe = [](bool write, seam::thread_id thread, weft::source_location at) {
+    return std::string(write ? "write" : "read") + " by thread " + std::to_string(thread) + " at " +
+           format_location(at);
+  };
+  const std::string now = describe(is_write, current_, where);
+  const std::string before = describe(other->is_write, other->epoch.thread, other->where);
+  fail(finding_kind::data_race,
+       "data race on " + name_of(address, "shared") + " (weft::shared): " + now +
+           " conflicts with " + before,
+       {"this access: " + now, "conflicting access: " + before,
+        "neither happens before the other: no join, primitive operation or release/acquire "
+        "atomic orders them"});
 }
 
 seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
@@ -511,9 +554,12 @@ void execution::futex_wake(const std::atomic<std::uint32_t>& word, int count) {
       t.wake_result = seam::wait_result::woken;
       t.futex_word = nullptr;
       t.deadline.reset();
+      // A conservative edge: the woken thread's wait returns after the wake.
+      t.clock.join(self().clock);
       ++woken;
     }
   }
+  if (woken > 0) self().clock.increment(current_);
   if (tracing_ && running()) {
     model_thread& me = self();
     const std::string object =
@@ -544,6 +590,10 @@ std::unique_ptr<seam::thread_handle> execution::spawn(std::function<void()> body
   t->id = static_cast<seam::thread_id>(threads_.size() + 1);
   t->body = std::move(body);
   t->handle_alive = true;
+  // Everything the parent did so far happens before the child starts.
+  t->clock = self().clock;
+  t->clock.increment(t->id);
+  self().clock.increment(current_);
   // Threads started while unwinding never run.
   if (phase_ == phase::unwinding) t->state = thread_state::finished;
   const seam::thread_id id = t->id;
@@ -561,6 +611,8 @@ void execution::join(seam::thread_id target) {
     me.join_target = target;
     block();
   }
+  // Everything the joined thread did happens before the join returns.
+  me.clock.join(thread(target).clock);
   thread(target).handle_alive = false;
 }
 
@@ -585,6 +637,10 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
   model_thread& me = self();
   if (me.ops.empty() || options_.grain == grain::implementation) schedule();
   me.ops.push_back(op_frame{object, kind, where});
+  // Scenario grain: each operation of a primitive publishes what came
+  // before it (so that a thread blocked inside, at a barrier say, is
+  // visible to whoever lets it out) ...
+  if (options_.grain == grain::scenario) release(object_clocks_[object.address]);
   if (tracing_ && running()) {
     trace(std::string(object.type) + "::" + std::string(seam::to_string(kind)),
           name_of(object.address, object.type), "", where);
@@ -595,6 +651,12 @@ void execution::op_end(const seam::object_ref& object, seam::op_kind kind, bool 
   if (phase_ == phase::unwinding) return;
   model_thread& me = self();
   if (!me.ops.empty()) me.ops.pop_back();
+  // ... and acquires then releases the object's clock when it returns.
+  if (options_.grain == grain::scenario) {
+    vector_clock& clock = object_clocks_[object.address];
+    acquire(clock);
+    release(clock);
+  }
   if (succeeded && is_lock_kind(kind)) lock_owner_[object.address] = me.id;
   if (succeeded && kind == seam::op_kind::unlock) lock_owner_.erase(object.address);
   if (kind == seam::op_kind::try_lock || kind == seam::op_kind::try_lock_shared ||

@@ -26,6 +26,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "detect/race.hpp"
+#include "detect/vector_clock.hpp"
 #include "rt/fiber.hpp"
 #include "rt/strategy.hpp"
 #include "weft/check.hpp"
@@ -58,6 +60,7 @@ struct model_thread {
   bool handle_alive = false;    // a weft::thread still owns it, unjoined
   bool unwind_pending = false;  // throw the unwinding exception when resumed
   bool unwinding = false;       // it has been thrown
+  vector_clock clock;           // happens-before, for the race detector
 };
 
 struct finding {
@@ -133,7 +136,16 @@ class execution final : public seam::runtime {
   void trace(std::string operation, std::string object, std::string detail,
              weft::source_location where);
   std::string name_of(const void* address, std::string_view type);
-  std::string thread_name(seam::thread_id id) const;
+  static std::string thread_name(seam::thread_id id);
+
+  // Happens-before edges (see "Data races" in docs/architecture.md).
+  void acquire(const vector_clock& from) { self().clock.join(from); }
+  void release(vector_clock& to) {
+    to.join(self().clock);
+    self().clock.increment(current_);
+  }
+  void synchronize(const void* address, seam::atomic_op op, std::memory_order order);
+  void check_race(const void* address, bool is_write, weft::source_location where);
 
   check_options options_;
   strategy& strategy_;
@@ -155,6 +167,13 @@ class execution final : public seam::runtime {
   // Who holds each lock-like object (from completed lock operations): the
   // owners in a deadlock's wait-for graph.
   std::unordered_map<const void*, seam::thread_id> lock_owner_;
+
+  // The race detector's state: a clock per atomic address (what its release
+  // stores published) and per primitive object (scenario grain: what its
+  // operations published).
+  race_detector races_;
+  std::unordered_map<const void*, vector_clock> atomic_clocks_;
+  std::unordered_map<const void*, vector_clock> object_clocks_;
 
   std::optional<finding> failure_;
   std::vector<std::uint32_t> decisions_;

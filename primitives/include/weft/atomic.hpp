@@ -101,7 +101,7 @@ class atomic {
   // Operators: seq_cst; their call site is this header, so prefer the named
   // functions where a trace should point at the caller's line.
   operator T() const { return load(); }  // NOLINT: as std::atomic
-  T operator=(T desired) {
+  T operator=(T desired) {  // NOLINT(misc-unconventional-assign-operator): as std::atomic
     store(desired);
     return desired;
   }
