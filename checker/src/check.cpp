@@ -4,9 +4,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <utility>
 
 #include "detect/deadlock.hpp"
 #include "report/token.hpp"
+#include "rt/dfs.hpp"
 #include "rt/execution.hpp"
 #include "rt/fiber.hpp"
 #include "rt/sanitizers.hpp"
@@ -37,6 +41,7 @@ void fill_failure(report& r, const rt::execution& ex) {
 void run_traced(const std::function<void()>& test, const check_options& options,
                 std::vector<std::uint32_t> decisions, rt::stack_pool& stacks, report& r) {
   rt::replay_strategy replay(std::move(decisions));
+  replay.begin_execution();
   rt::execution ex(options, replay, stacks, /*tracing=*/true);
   ex.run(test);
   r.trace = std::move(ex.trace());
@@ -49,6 +54,65 @@ void run_traced(const std::function<void()>& test, const check_options& options,
     r.message.clear();
     r.details.clear();
   }
+}
+
+// Counts distinct decision sequences by their 64-bit hashes in an open-
+// addressing table that grows up to 2^18 slots (2 MiB), so that memory stays
+// flat however long the search: past that the count is a lower bound.
+class interleaving_counter {
+ public:
+  void add(const std::vector<std::uint32_t>& decisions) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ decisions.size();
+    for (const std::uint32_t d : decisions)
+      h = (h ^ d) * 0x100000001b3ULL + (h >> 29U);
+    h |= 1U;  // 0 marks an empty slot
+    if ((count_ + 1) * 4 > table_.size() * 3) {
+      if (table_.size() >= max_slots) return;  // full: a lower bound from here
+      grow();
+    }
+    insert(h);
+  }
+  [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
+
+ private:
+  static constexpr std::size_t max_slots = std::size_t{1} << 18U;
+
+  void insert(std::uint64_t h) {
+    const std::size_t mask = table_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      if (table_[i] == h) return;
+      if (table_[i] == 0) {
+        table_[i] = h;
+        ++count_;
+        return;
+      }
+    }
+  }
+  void grow() {
+    std::vector<std::uint64_t> old =
+        std::exchange(table_, std::vector<std::uint64_t>(table_.size() * 2));
+    count_ = 0;
+    for (const std::uint64_t h : old) {
+      if (h != 0) insert(h);
+    }
+  }
+
+  std::vector<std::uint64_t> table_ = std::vector<std::uint64_t>(256);
+  std::uint64_t count_ = 0;
+};
+
+std::unique_ptr<rt::strategy> make_strategy(const check_options& options) {
+  switch (options.strategy) {
+    case strategy_kind::random:
+      return std::make_unique<rt::random_strategy>(options.seed);
+    case strategy_kind::pct:
+      break;  // not yet
+    case strategy_kind::dfs:
+      return std::make_unique<rt::dfs_strategy>(options.reduction, std::nullopt);
+    case strategy_kind::preemption_bounding:
+      return std::make_unique<rt::dfs_strategy>(false, options.preemption_bound);
+  }
+  throw std::invalid_argument("weft::check: unknown strategy_kind");
 }
 
 void finish_statistics(report& r, clock::time_point started, const rt::stack_pool& stacks) {
@@ -65,14 +129,25 @@ report check(const std::function<void()>& test, const check_options& options) {
   const clock::time_point started = clock::now();
   const clock::time_point stop = started + options.time_budget;
   rt::stack_pool stacks(stack_size);
-  rt::random_strategy strategy(options.seed);
+  const std::unique_ptr<rt::strategy> strategy = make_strategy(options);
+  interleaving_counter distinct;
   report r;
   for (std::uint64_t n = 0; n < options.executions; ++n) {
     if (n > 0 && clock::now() >= stop) break;
-    rt::execution ex(options, strategy, stacks, /*tracing=*/false);
+    if (!strategy->begin_execution()) {
+      r.statistics.exhausted = true;
+      break;
+    }
+    rt::execution ex(options, *strategy, stacks, /*tracing=*/false);
     ex.run(test);
+    strategy->end_execution();
     ++r.statistics.executions;
     r.statistics.steps += ex.steps();
+    if (ex.abandoned()) {
+      ++r.statistics.sleep_set_blocked;
+      continue;
+    }
+    distinct.add(ex.decisions());
     if (!ex.failure()) continue;
 
     fill_failure(r, ex);
@@ -92,6 +167,13 @@ report check(const std::function<void()>& test, const check_options& options) {
     }
     break;
   }
+  // A search that ran its last execution without failing may still have
+  // its tree done: ask, without running anything.
+  if (r.passed() && !r.statistics.exhausted && r.statistics.executions == options.executions &&
+      !strategy->begin_execution()) {
+    r.statistics.exhausted = true;
+  }
+  r.statistics.distinct_interleavings = distinct.count();
   finish_statistics(r, started, stacks);
   return r;
 }
@@ -140,6 +222,8 @@ std::string_view to_string(finding_kind kind) noexcept {
       return "replay error";
     case finding_kind::data_race:
       return "data race";
+    case finding_kind::lock_order_inversion:
+      return "lock-order inversion";
   }
   return "?";
 }

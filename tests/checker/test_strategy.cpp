@@ -17,7 +17,7 @@ TEST_CASE("strategy: a random walk produces long runs of one thread", "[checker]
   weft::seam::thread_id previous = 0;
   std::array<std::size_t, 3> counts{};
   for (int i = 0; i < 20'000; ++i) {
-    const weft::seam::thread_id t = *random.pick_thread(threads, previous);
+    const weft::seam::thread_id t = *random.pick_thread({threads, previous, true, false});
     REQUIRE((t == 1 || t == 2));
     ++counts[t];
     run = t == previous ? run + 1 : 1;

@@ -85,7 +85,31 @@ namespace weft {
 inline constexpr std::size_t max_threads = 64;
 
 enum class strategy_kind : std::uint8_t {
-  random,  // seeded random walk: uniform choice at every scheduling point
+  // Seeded random walk: a uniform choice at every scheduling point.
+  random,
+  // PCT (Burckhardt et al., ASPLOS 2010): random thread priorities, the
+  // highest-priority runnable thread runs, and `pct_depth - 1` randomly
+  // placed priority change points. Finds a bug of depth d with probability
+  // at least 1/(n k^(d-1)) per execution (n threads, k steps).
+  pct,
+  // Exhaustive depth-first search. With `reduction` (the default): source
+  // DPOR with sleep sets (Abdulla et al., POPL 2014), one complete execution
+  // per distinct order of the conflicting operations. Without: every
+  // interleaving. Ends with statistics.exhausted when the tree is done.
+  dfs,
+  // Iterative preemption bounding (CHESS, Musuvathi & Qadeer, PLDI 2007):
+  // depth-first search of every schedule with 0 preemptions, then exactly
+  // 1, ... up to `preemption_bound`; each schedule is run once.
+  preemption_bounding,
+};
+
+// What a lock-order inversion (two threads taking two locks in opposite
+// orders, a potential deadlock even when this execution did not deadlock)
+// does to the verdict.
+enum class lock_order_policy : std::uint8_t {
+  off,
+  warn,  // recorded in report::warnings; the verdict is unaffected
+  fail,  // a failure of kind lock_order_inversion
 };
 
 enum class grain : std::uint8_t {
@@ -106,21 +130,29 @@ struct check_options {
   weft::grain grain = grain::scenario;
   bool spurious_wakeups = true;  // futex waits may return spuriously
   bool timeouts = true;          // timed waits may time out at any point
+  // PCT: the bug depth d (d - 1 priority change points per execution).
+  std::uint32_t pct_depth = 3;
+  // preemption_bounding: the largest number of preemptions tried.
+  std::uint32_t preemption_bound = 2;
+  // dfs: partial-order reduction on (true) or every interleaving (false).
+  bool reduction = true;
+  weft::lock_order_policy lock_order = lock_order_policy::warn;
 };
 
 enum class verdict : std::uint8_t { pass, fail };
 
 enum class finding_kind : std::uint8_t {
   none,
-  assertion,         // WEFT_ASSERT did not hold
-  exception,         // an exception escaped a model thread
-  deadlock,          // no runnable thread while some are blocked
-  misuse,            // a primitive reported a misuse
-  max_steps,         // the execution did not terminate within max_steps
-  unjoined_thread,   // a weft::thread destroyed or left joinable
-  too_many_threads,  // more than max_threads model threads
-  replay_error,      // a malformed token, or the schedule diverged from it
-  data_race,         // two weft::shared accesses not ordered by happens-before
+  assertion,             // WEFT_ASSERT did not hold
+  exception,             // an exception escaped a model thread
+  deadlock,              // no runnable thread while some are blocked
+  misuse,                // a primitive reported a misuse
+  max_steps,             // the execution did not terminate within max_steps
+  unjoined_thread,       // a weft::thread destroyed or left joinable
+  too_many_threads,      // more than max_threads model threads
+  replay_error,          // a malformed token, or the schedule diverged from it
+  data_race,             // two weft::shared accesses not ordered by happens-before
+  lock_order_inversion,  // two locks taken in opposite orders (lock_order_policy::fail)
 };
 
 [[nodiscard]] std::string_view to_string(finding_kind kind) noexcept;
@@ -137,7 +169,17 @@ struct trace_step {
 };
 
 struct statistics {
+  // Every execution run, including those a search cut short.
   std::uint64_t executions = 0;
+  // Executions whose decision sequences differed (counted up to 2^18
+  // distinct ones, then a lower bound).
+  std::uint64_t distinct_interleavings = 0;
+  // dfs: executions cut short because every runnable thread was in the
+  // sleep set (they would only repeat an explored order).
+  std::uint64_t sleep_set_blocked = 0;
+  // dfs and preemption_bounding: the search tree was explored completely
+  // (within the preemption bound).
+  bool exhausted = false;
   double seconds = 0;
   double executions_per_second = 0;
   std::uint64_t steps = 0;           // scheduling points, all executions
@@ -152,6 +194,9 @@ struct report {
   weft::statistics statistics;
   std::vector<trace_step> trace;  // the failing execution, step by step
   std::string token;              // replays the failing execution
+  // Potential problems that did not fail the check (lock-order inversions
+  // under lock_order_policy::warn), each once.
+  std::vector<std::string> warnings;
 
   [[nodiscard]] bool passed() const noexcept { return verdict == verdict::pass; }
 };

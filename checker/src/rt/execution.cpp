@@ -56,8 +56,8 @@ class model_handle final : public seam::thread_handle {
   model_handle(const model_handle&) = delete;
   model_handle& operator=(const model_handle&) = delete;
   ~model_handle() override { ex_.drop_handle(id_); }
-  void join() override { ex_.join(id_); }
-  void detach() override { ex_.detach(id_); }
+  void join(weft::source_location where) override { ex_.join(id_, where); }
+  void detach(weft::source_location where) override { ex_.detach(id_, where); }
   [[nodiscard]] seam::thread_id id() const noexcept override { return id_; }
 
  private:
@@ -82,7 +82,7 @@ execution* execution::current() noexcept {
 }
 
 void execution::run(const std::function<void()>& test) {
-  strategy_.begin_execution();
+  logging_ = strategy_.wants_steps();
   previous_execution_ = std::exchange(t_current, this);
   previous_runtime_ = seam::install(this);
 
@@ -115,6 +115,7 @@ void execution::run(const std::function<void()>& test) {
     t.fib->resume();
     if (t.fib->finished()) t.fib.reset();  // its stack goes back to the pool at once
   }
+  if (tracing_) settle_value();
   check_end();
 
   seam::install(previous_runtime_);
@@ -150,7 +151,10 @@ void execution::finish(model_thread& t) {
       other->state = thread_state::runnable;
     }
   }
-  next_ = 0;
+  // A thread that ends before its first scheduling point ends inside its
+  // parent's step (see spawn).
+  next_ = t.started ? 0 : std::exchange(eager_parent_, 0);
+  t.started = true;
 }
 
 void execution::unwind_all() {
@@ -224,6 +228,20 @@ void execution::check_end() {
 
 void execution::schedule() {
   if (phase_ == phase::unwinding) return;
+  model_thread& me = self();
+  if (!me.started) {
+    me.started = true;
+    yielding_ = false;
+    // A spawned thread's start ran inside its parent's step (see spawn):
+    // back to the parent, without a scheduling decision.
+    if (eager_parent_ != 0) {
+      next_ = std::exchange(eager_parent_, 0);
+      switch_to_scheduler();
+      return;
+    }
+    // The main thread's start is the first step.
+    if (enabled(me)) return;
+  }
   if (running()) {
     if (++steps_ > options_.max_steps) {
       fail(finding_kind::max_steps,
@@ -248,6 +266,15 @@ void execution::schedule() {
 void execution::block() {
   next_ = 0;
   switch_to_scheduler();
+  // The step that resumes here continues the blocked operation: at
+  // scenario grain it acts on the operation's object (takes the lock, the
+  // permit, ...), at implementation grain it returns from the futex wait.
+  model_thread& me = self();
+  if (options_.grain == grain::scenario) {
+    if (!me.ops.empty()) record_access(me.ops.back().object.address, true);
+  } else if (me.futex_word != nullptr) {
+    record_access(me.futex_word, true);
+  }
 }
 
 void execution::switch_to_scheduler() {
@@ -263,15 +290,75 @@ void execution::switch_to_scheduler() {
   }
 }
 
+bool execution::enabled(const model_thread& t) const {
+  switch (t.pending.what) {
+    case pending_op::kind::none:
+      return true;
+    case pending_op::kind::lock: {
+      const auto it = lock_owner_.find(t.pending.object.address);
+      // Relocking one's own lock is let through, to be reported as misuse.
+      return it == lock_owner_.end() || it->second == t.id;
+    }
+    case pending_op::kind::join:
+      return threads_[t.pending.target - 1]->state == thread_state::finished;
+  }
+  return true;
+}
+
+void execution::close_step() {
+  step_open_ = false;
+  if (!logging_ || !running()) return;
+  self().last_step = log_.close(current_);
+  strategy_.step_closed(log_);
+}
+
+void execution::settle_value() {
+  if (!unsettled_) return;
+  const unsettled_value& u = *unsettled_;
+  const std::string now = u.format(u.address);
+  std::string& detail = trace_[u.line].detail;
+  switch (u.op) {
+    case seam::atomic_op::store:
+      detail += ", wrote " + now;
+      break;
+    default:
+      detail += ", " + u.before + (now == u.before ? " unchanged" : " -> " + now);
+      break;
+  }
+  unsettled_.reset();
+}
+
 seam::thread_id execution::choose() {
-  std::vector<seam::thread_id> candidates;
+  if (tracing_) settle_value();
+  const bool yielded = std::exchange(yielding_, false);
+  if (step_open_) {
+    close_step();
+    // Fair scheduling (CHESS): a thread that yielded waits until another
+    // thread has taken a step, so that a spin loop cannot starve the
+    // thread it waits for. At most one thread is held back at a time.
+    yielder_ = yielded ? current_ : 0;
+  }
+  const seam::thread_id previous =
+      current_ != 0 && thread(current_).state == thread_state::runnable ? current_ : 0;
+
+  candidates_.clear();
+  bool yielder_enabled = false;
   for (const auto& t : threads_) {
-    if (t->state == thread_state::runnable ||
-        (options_.timeouts && t->state == thread_state::blocked_futex && t->deadline)) {
-      candidates.push_back(t->id);
+    if (t->state == thread_state::runnable) {
+      if (!enabled(*t)) continue;
+      if (t->id == yielder_) {
+        yielder_enabled = true;
+        continue;
+      }
+      candidates_.push_back(t->id);
+    } else if (options_.timeouts && t->state == thread_state::blocked_futex && t->deadline) {
+      candidates_.push_back(t->id);  // choosing it times its wait out
     }
   }
-  if (candidates.empty()) {
+  if (candidates_.empty() && yielder_enabled) candidates_.push_back(yielder_);
+
+  seam::thread_id chosen = 0;
+  if (candidates_.empty()) {
     // With timeouts off, a timed wait still ends rather than deadlock: the
     // earliest deadline passes first.
     model_thread* earliest = nullptr;
@@ -282,37 +369,49 @@ seam::thread_id execution::choose() {
       }
     }
     if (earliest == nullptr) return 0;
-    time_out(*earliest);
-    return earliest->id;
+    chosen = earliest->id;
+  } else {
+    std::optional<seam::thread_id> picked;
+    if (running()) {
+      const bool preemptive = previous != 0 && !yielded &&
+                              std::binary_search(candidates_.begin(), candidates_.end(), previous);
+      picked = strategy_.pick_thread(thread_choice{candidates_, previous, preemptive, yielded});
+      if (picked && *picked == strategy::abandon) {
+        // Cut short: the threads drain (finish normally where they can),
+        // like after a failure, but nothing is reported.
+        abandoned_ = true;
+        phase_ = phase::draining;
+      }
+    }
+    if (!running()) {
+      // Draining: round robin after the current thread.
+      const auto after = std::upper_bound(candidates_.begin(), candidates_.end(), current_);
+      chosen = after == candidates_.end() ? candidates_.front() : *after;
+    } else if (!picked) {
+      diverged("the token has no decision left");
+      chosen = candidates_.front();
+    } else if (!std::binary_search(candidates_.begin(), candidates_.end(), *picked)) {
+      diverged("thread " + std::to_string(*picked) + " cannot run here");
+      chosen = candidates_.front();
+    } else {
+      chosen = *picked;
+      if (candidates_.size() > 1) decisions_.push_back(chosen);
+    }
   }
-  seam::thread_id chosen = candidates.front();
-  if (candidates.size() > 1) chosen = branch(candidates, 0);
   model_thread& t = thread(chosen);
   if (t.state == thread_state::blocked_futex) time_out(t);
+  // The chosen thread's step begins: the edges into it are known now.
+  if (logging_ && running()) {
+    for (const std::uint32_t from : t.incoming)
+      log_.add_edge(from);
+  }
+  t.incoming.clear();
+  step_open_ = true;
   return chosen;
 }
 
-std::uint32_t execution::branch(std::span<const seam::thread_id> threads,
-                                std::uint32_t alternatives) {
-  if (!running()) {
-    // Draining: round robin after the current thread, no spurious events.
-    if (threads.empty()) return 0;
-    const auto after = std::upper_bound(threads.begin(), threads.end(), current_);
-    return after == threads.end() ? threads.front() : *after;
-  }
-  if (!threads.empty()) {
-    const std::optional<seam::thread_id> picked = strategy_.pick_thread(threads, current_);
-    if (!picked) {
-      diverged("the token has no decision left");
-      return threads.front();
-    }
-    if (std::find(threads.begin(), threads.end(), *picked) == threads.end()) {
-      diverged("thread " + std::to_string(*picked) + " cannot run here");
-      return threads.front();
-    }
-    decisions_.push_back(*picked);
-    return *picked;
-  }
+std::uint32_t execution::branch(std::uint32_t alternatives) {
+  if (!running()) return 0;  // draining: no spurious events
   const std::optional<std::uint32_t> picked = strategy_.pick(alternatives);
   if (!picked || *picked >= alternatives) {
     diverged(picked ? "choice " + std::to_string(*picked) + " is out of range"
@@ -345,6 +444,7 @@ void execution::time_out(model_thread& t) {
 void execution::fail(finding_kind kind, std::string message, std::vector<std::string> details) {
   if (!running()) return;
   if (tracing_) {
+    settle_value();
     trace_step s;
     s.step = trace_.size() + 1;
     s.thread = current_;
@@ -379,10 +479,26 @@ void execution::report_deadlock() {
     if (t->state == thread_state::finished) continue;
     blocked_thread b;
     b.thread = t->id;
-    if (t->state == thread_state::blocked_join) {
+    if (t->state == thread_state::blocked_join || t->pending.what == pending_op::kind::join) {
+      const seam::thread_id target =
+          t->state == thread_state::blocked_join ? t->join_target : t->pending.target;
       b.operation = "join";
-      b.resource = thread_name(t->join_target);
-      b.holder = t->join_target;
+      b.resource = thread_name(target);
+      b.holder = target;
+      if (t->pending.what == pending_op::kind::join && t->pending.where.line() != 0) {
+        b.where = t->pending.where;
+        b.has_where = true;
+      }
+    } else if (t->pending.what == pending_op::kind::lock) {
+      // Not let into a lock() of a lock another thread holds.
+      const seam::object_ref& object = t->pending.object;
+      b.operation = std::string(object.type) + "::lock";
+      b.resource = name_of(object.address, object.type);
+      if (const auto it = lock_owner_.find(object.address); it != lock_owner_.end()) {
+        b.holder = it->second;
+      }
+      b.where = t->pending.where;
+      b.has_where = true;
     } else if (!t->ops.empty()) {
       // The futex word belongs to the primitive whose operation parked.
       const op_frame& op = t->ops.back();
@@ -408,6 +524,7 @@ void execution::report_deadlock() {
 void execution::trace(std::string operation, std::string object, std::string detail,
                       weft::source_location where) {
   if (!tracing_ || !running()) return;
+  settle_value();
   trace_step s;
   s.step = trace_.size() + 1;
   s.thread = current_;
@@ -439,11 +556,12 @@ std::string execution::thread_name(seam::thread_id id) {
 // --- seam::runtime ------------------------------------------------------------
 
 void execution::atomic_access(const void* address, seam::atomic_op op, std::memory_order order,
-                              weft::source_location where) {
+                              weft::source_location where, seam::value_formatter format) {
   if (phase_ == phase::unwinding) return;
   const bool inside = !self().ops.empty();
   if (inside && options_.grain == grain::scenario) return;
   schedule();
+  record_access(address, op != seam::atomic_op::load);
   synchronize(address, op, order);
   if (tracing_ && running()) {
     const std::string object =
@@ -451,6 +569,15 @@ void execution::atomic_access(const void* address, seam::atomic_op op, std::memo
                : name_of(address, "atomic");
     trace("atomic " + std::string(seam::to_string(op)), object, std::string(order_name(order)),
           where);
+    if (format != nullptr) {
+      // A load's value is known now; what a write leaves is read when the
+      // step ends (at the next trace line or scheduling decision).
+      if (op == seam::atomic_op::load) {
+        trace_.back().detail += ", read " + format(address);
+      } else {
+        unsettled_ = unsettled_value{trace_.size() - 1, address, format, op, format(address)};
+      }
+    }
   }
 }
 
@@ -458,6 +585,7 @@ void execution::plain_access(const void* address, bool is_write, weft::source_lo
   if (phase_ == phase::unwinding) return;
   if (!self().ops.empty() && options_.grain == grain::scenario) return;
   schedule();
+  record_access(address, is_write);
   if (tracing_ && running())
     trace(is_write ? "write" : "read", name_of(address, "shared"), "", where);
   if (running()) check_race(address, is_write, where);
@@ -515,23 +643,39 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
     block();
     return me.wake_result;
   }
-  if (options_.grain == grain::implementation) schedule();
+  if (options_.grain == grain::implementation) {
+    schedule();
+    record_access(&word, true);
+  }
   model_thread& me = self();
   const std::string object = tracing_ && running() && !me.ops.empty()
                                  ? name_of(me.ops.back().object.address, me.ops.back().object.type)
                                  : std::string();
   if (word.load(std::memory_order_relaxed) != expected) {
+    me.spurious_last = false;
     trace("futex wait", object, "value changed: no wait", {});
     return seam::wait_result::value_changed;
   }
   if (deadline && *deadline <= clock_) {
+    me.spurious_last = false;
     trace("futex wait", object, "deadline already passed", {});
     return seam::wait_result::timed_out;
   }
-  if (options_.spurious_wakeups && branch({}, 2) == 1) {
+  // A spurious wake-up is a choice wherever the caller can see it: any
+  // futex wait at implementation grain, a condition variable's wait at
+  // scenario grain (the other primitives re-wait inside the operation).
+  // Never twice in a row for one thread, so that a wait loop stays finite
+  // for a systematic search.
+  const bool visible =
+      options_.grain == grain::implementation ||
+      (!me.ops.empty() && me.ops.back().kind == seam::op_kind::wait &&
+       me.ops.back().object.type.find("condition_variable") != std::string_view::npos);
+  if (options_.spurious_wakeups && visible && !me.spurious_last && branch(2) == 1) {
+    me.spurious_last = true;
     trace("futex wait", object, "spurious wake-up", {});
     return seam::wait_result::woken;
   }
+  me.spurious_last = false;
   trace("futex wait", object, deadline ? "parks (timed)" : "parks", {});
   me.state = thread_state::blocked_futex;
   me.futex_word = &word;
@@ -543,7 +687,10 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
 }
 
 void execution::futex_wake(const std::atomic<std::uint32_t>& word, int count) {
-  if (options_.grain == grain::implementation) schedule();
+  if (options_.grain == grain::implementation) {
+    schedule();
+    record_access(&word, true);
+  }
   int woken = 0;
   if (const auto it = parked_.find(&word); it != parked_.end()) {
     auto& queue = it->second;
@@ -556,6 +703,7 @@ void execution::futex_wake(const std::atomic<std::uint32_t>& word, int count) {
       t.deadline.reset();
       // A conservative edge: the woken thread's wait returns after the wake.
       t.clock.join(self().clock);
+      if (logging_ && running()) t.incoming.push_back(log_.open_index());
       ++woken;
     }
   }
@@ -573,6 +721,7 @@ void execution::yield() {
   if (phase_ == phase::unwinding) return;
   const bool inside = !self().ops.empty();
   if (inside && options_.grain == grain::scenario) return;
+  yielding_ = true;
   schedule();
   trace("yield", "", "", {});
 }
@@ -591,34 +740,50 @@ std::unique_ptr<seam::thread_handle> execution::spawn(std::function<void()> body
   t->body = std::move(body);
   t->handle_alive = true;
   // Everything the parent did so far happens before the child starts.
+  if (logging_ && running()) t->incoming.push_back(log_.open_index());
   t->clock = self().clock;
   t->clock.increment(t->id);
   self().clock.increment(current_);
   // Threads started while unwinding never run.
   if (phase_ == phase::unwinding) t->state = thread_state::finished;
   const seam::thread_id id = t->id;
+  if (logging_) t->last_step = log_.open_index();  // until it takes a step of its own
   threads_.push_back(std::move(t));
   trace("spawn", thread_name(id), "", {});
+  if (phase_ != phase::unwinding) {
+    // The child runs at once to its first scheduling point, inside the
+    // parent's step: what it does before is invisible to other threads, and
+    // then its first operation is known, so that the strategy can tell
+    // whether it is enabled (a lock() of a held lock is not).
+    eager_parent_ = current_;
+    next_ = id;
+    switch_to_scheduler();
+  }
   return std::make_unique<model_handle>(*this, id);
 }
 
-void execution::join(seam::thread_id target) {
-  schedule();
-  trace("join", thread_name(target), "", {});
+void execution::join(seam::thread_id target, weft::source_location where) {
   model_thread& me = self();
+  me.pending = pending_op{pending_op::kind::join, {}, where, target};
+  schedule();
+  me.pending = {};
+  trace("join", thread_name(target), "", where);
   if (thread(target).state != thread_state::finished) {
+    // Only while draining or unwinding: otherwise the join was not enabled
+    // before the target finished.
     me.state = thread_state::blocked_join;
     me.join_target = target;
     block();
   }
+  if (logging_ && running()) log_.add_edge(thread(target).last_step);
   // Everything the joined thread did happens before the join returns.
   me.clock.join(thread(target).clock);
   thread(target).handle_alive = false;
 }
 
-void execution::detach(seam::thread_id target) {
+void execution::detach(seam::thread_id target, weft::source_location where) {
   thread(target).handle_alive = false;
-  trace("detach", thread_name(target), "", {});
+  trace("detach", thread_name(target), "", where);
 }
 
 void execution::drop_handle(seam::thread_id target) {
@@ -635,7 +800,16 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
                          weft::source_location where) {
   if (phase_ == phase::unwinding) return;
   model_thread& me = self();
-  if (me.ops.empty() || options_.grain == grain::implementation) schedule();
+  if (me.ops.empty() || options_.grain == grain::implementation) {
+    if (me.ops.empty() && kind == seam::op_kind::lock && options_.grain == grain::scenario)
+      me.pending = pending_op{pending_op::kind::lock, object, where, 0};
+    schedule();
+    me.pending = {};
+  }
+  // At scenario grain a primitive is one location: all its operations
+  // conflict (nested ones too: a condition variable's wait unlocks and
+  // relocks its mutex).
+  if (options_.grain == grain::scenario) record_access(object.address, true);
   me.ops.push_back(op_frame{object, kind, where});
   // Scenario grain: each operation of a primitive publishes what came
   // before it (so that a thread blocked inside, at a barrier say, is

@@ -29,6 +29,7 @@
 #include "detect/race.hpp"
 #include "detect/vector_clock.hpp"
 #include "rt/fiber.hpp"
+#include "rt/step_log.hpp"
 #include "rt/strategy.hpp"
 #include "weft/check.hpp"
 #include "weft/seam/runtime.hpp"
@@ -44,6 +45,19 @@ struct op_frame {
 
 enum class thread_state : std::uint8_t { runnable, blocked_futex, blocked_join, finished };
 
+// The operation a thread waits at its scheduling point to perform, when it
+// matters for whether the thread is enabled: a scenario-grain lock() of a
+// lock another thread holds, or a join of a running thread, would block at
+// once, so the thread is not offered to the strategy until it can proceed
+// (as loom and CHESS model blocking). Everything else is enabled.
+struct pending_op {
+  enum class kind : std::uint8_t { none, lock, join };
+  kind what = kind::none;
+  seam::object_ref object;  // lock
+  weft::source_location where;
+  seam::thread_id target = 0;  // join
+};
+
 class execution;
 
 struct model_thread {
@@ -56,11 +70,16 @@ struct model_thread {
   std::optional<seam::time_point> deadline;  // of a timed futex wait
   seam::wait_result wake_result = seam::wait_result::woken;
   seam::thread_id join_target = 0;
-  std::vector<op_frame> ops;    // innermost last
-  bool handle_alive = false;    // a weft::thread still owns it, unjoined
-  bool unwind_pending = false;  // throw the unwinding exception when resumed
-  bool unwinding = false;       // it has been thrown
-  vector_clock clock;           // happens-before, for the race detector
+  std::vector<op_frame> ops;  // innermost last
+  pending_op pending;
+  bool started = false;                 // reached its first scheduling point
+  bool spurious_last = false;           // its last futex wait returned spuriously
+  std::vector<std::uint32_t> incoming;  // happens-before edges into its next step
+  std::uint32_t last_step = 0;          // its latest step in the step log
+  bool handle_alive = false;            // a weft::thread still owns it, unjoined
+  bool unwind_pending = false;          // throw the unwinding exception when resumed
+  bool unwinding = false;               // it has been thrown
+  vector_clock clock;                   // happens-before, for the race detector
 };
 
 struct finding {
@@ -85,6 +104,9 @@ class execution final : public seam::runtime {
   [[nodiscard]] const std::vector<std::uint32_t>& decisions() const noexcept { return decisions_; }
   [[nodiscard]] std::vector<trace_step>& trace() noexcept { return trace_; }
   [[nodiscard]] std::uint64_t steps() const noexcept { return steps_; }
+  // The strategy cut this execution short (it could only repeat explored
+  // ones); it is neither a pass nor a failure.
+  [[nodiscard]] bool abandoned() const noexcept { return abandoned_; }
 
   // The execution running on this OS thread, if any.
   static execution* current() noexcept;
@@ -92,7 +114,7 @@ class execution final : public seam::runtime {
 
   // seam::runtime
   void atomic_access(const void* address, seam::atomic_op op, std::memory_order order,
-                     weft::source_location where) override;
+                     weft::source_location where, seam::value_formatter format) override;
   seam::wait_result futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected,
                                std::optional<seam::time_point> deadline) override;
   void futex_wake(const std::atomic<std::uint32_t>& word, int count) override;
@@ -107,8 +129,8 @@ class execution final : public seam::runtime {
   void misuse(const seam::misuse_report& report) override;
 
   // For model thread handles.
-  void join(seam::thread_id target);
-  void detach(seam::thread_id target);
+  void join(seam::thread_id target, weft::source_location where);
+  void detach(seam::thread_id target, weft::source_location where);
   void drop_handle(seam::thread_id target);
 
  private:
@@ -121,10 +143,15 @@ class execution final : public seam::runtime {
   void block();     // the current thread is not runnable: switch away
   void switch_to_scheduler();
   seam::thread_id choose();  // the next thread, 0 if none can run
-  // The branch point: every decision of an execution goes through here.
-  // With `threads` non-empty it picks one of them, otherwise one of
-  // `alternatives` (returned as an index).
-  std::uint32_t branch(std::span<const seam::thread_id> threads, std::uint32_t alternatives);
+  [[nodiscard]] bool enabled(const model_thread& t) const;
+  void close_step();
+  void record_access(const void* address, bool is_write) {
+    if (logging_ && running())
+      log_.add_access(address, is_write ? access_kind::write : access_kind::read);
+  }
+  // A choice other than the next thread (a spurious wake-up): one of
+  // `alternatives`, from the strategy, recorded for the token.
+  std::uint32_t branch(std::uint32_t alternatives);
   void diverged(const std::string& why);
   void time_out(model_thread& t);
   void finish(model_thread& t);
@@ -160,6 +187,14 @@ class execution final : public seam::runtime {
   phase phase_ = phase::running;
   std::uint64_t steps_ = 0;
   std::uint64_t drain_steps_ = 0;
+  bool abandoned_ = false;
+  bool yielding_ = false;             // the current thread reached its point by yielding
+  seam::thread_id yielder_ = 0;       // the last thread that yielded, until another steps
+  bool step_open_ = false;            // a thread has run since the last choice
+  seam::thread_id eager_parent_ = 0;  // runs on once a new thread reaches its first point
+  bool logging_ = false;              // the strategy wants the step log
+  step_log log_;
+  std::vector<seam::thread_id> candidates_;  // reused by choose()
   seam::time_point clock_;
 
   // Parked threads per futex word, in arrival order (Linux wakes FIFO).
@@ -174,6 +209,18 @@ class execution final : public seam::runtime {
   race_detector races_;
   std::unordered_map<const void*, vector_clock> atomic_clocks_;
   std::unordered_map<const void*, vector_clock> object_clocks_;
+
+  // Tracing: the atomic access whose value the trace line still lacks (the
+  // value is read when the step ends, after the access was performed).
+  struct unsettled_value {
+    std::size_t line = 0;
+    const void* address = nullptr;
+    seam::value_formatter format = nullptr;
+    seam::atomic_op op = seam::atomic_op::load;
+    std::string before;
+  };
+  std::optional<unsettled_value> unsettled_;
+  void settle_value();
 
   std::optional<finding> failure_;
   std::vector<std::uint32_t> decisions_;

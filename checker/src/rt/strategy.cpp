@@ -44,17 +44,18 @@ std::uint32_t xoshiro256::below(std::uint32_t n) noexcept {
   }
 }
 
-std::optional<seam::thread_id> random_strategy::pick_thread(
-    std::span<const seam::thread_id> candidates, seam::thread_id /*current*/) {
-  return candidates[rng_.below(static_cast<std::uint32_t>(candidates.size()))];
+std::optional<seam::thread_id> random_strategy::pick_thread(const thread_choice& choice) {
+  if (choice.enabled.size() == 1) return choice.enabled.front();
+  return choice.enabled[rng_.below(static_cast<std::uint32_t>(choice.enabled.size()))];
 }
 
 std::optional<std::uint32_t> random_strategy::pick(std::uint32_t n) {
   return rng_.below(n);
 }
 
-std::optional<seam::thread_id> replay_strategy::pick_thread(
-    std::span<const seam::thread_id> /*candidates*/, seam::thread_id /*current*/) {
+std::optional<seam::thread_id> replay_strategy::pick_thread(const thread_choice& choice) {
+  // Only real choices are recorded in a token.
+  if (choice.enabled.size() == 1) return choice.enabled.front();
   if (next_ == decisions_.size()) return std::nullopt;
   return decisions_[next_++];
 }

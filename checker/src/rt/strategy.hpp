@@ -1,8 +1,8 @@
-// The search strategy: decides, at every branch point of an execution, which
-// thread runs next and which way any other nondeterministic choice goes
-// (spurious wake-up or not, ...). A small interface in the style of
-// shuttle's Scheduler, so that PCT, DFS and preemption bounding can be added
-// as further implementations.
+// The search strategy: decides, at every scheduling point of an execution,
+// which thread runs next and which way any other nondeterministic choice
+// goes (spurious wake-up or not, ...). A small interface in the style of
+// shuttle's Scheduler: random, PCT, DFS (with or without DPOR), preemption
+// bounding and replay implement it.
 //
 // Concurrency contract: used from the checking OS thread only.
 #pragma once
@@ -13,21 +13,51 @@
 #include <span>
 #include <vector>
 
+#include "rt/step_log.hpp"
 #include "weft/seam/runtime.hpp"
 
 namespace weft::rt {
 
+// A scheduling point: the threads that may run next.
+struct thread_choice {
+  // The enabled threads, ascending, at least one. A thread that just
+  // yielded is left out while another can run (fair scheduling), and so is
+  // one whose next operation would block (lock of a held lock, join of a
+  // running thread).
+  std::span<const seam::thread_id> enabled;
+  // The thread that reached the scheduling point; 0 when it blocked or
+  // finished (then any choice is free).
+  seam::thread_id current = 0;
+  // Choosing another thread than `current` preempts it: it is enabled and
+  // did not yield.
+  bool preemptive = false;
+  // `current` reached this point by yielding (it spins, waiting for another
+  // thread): PCT lowers its priority.
+  bool yielded = false;
+};
+
 class strategy {
  public:
   virtual ~strategy() = default;
-  // Called before each execution.
-  virtual void begin_execution() = 0;
-  // Picks the next thread among `candidates` (ascending ids, at least two).
-  // nullopt means the strategy has no decision (a replay ran out).
-  virtual std::optional<seam::thread_id> pick_thread(std::span<const seam::thread_id> candidates,
-                                                     seam::thread_id current) = 0;
-  // Picks one of `n` (at least two) alternatives.
+  // Called before each execution; false when the search is complete (a
+  // systematic strategy that explored its whole tree).
+  virtual bool begin_execution() = 0;
+  // Picks the next thread among `choice.enabled`; called at every
+  // scheduling point, also when only one thread is enabled. nullopt means
+  // the strategy has no decision (a replay ran out); `abandon` that the
+  // rest of this execution can only repeat explored ones (a sleep-set
+  // blocked DPOR execution) and should be cut short.
+  static constexpr seam::thread_id abandon = 0;
+  virtual std::optional<seam::thread_id> pick_thread(const thread_choice& choice) = 0;
+  // Picks one of `n` (at least two) alternatives of another choice than a
+  // thread (a spurious wake-up, ...).
   virtual std::optional<std::uint32_t> pick(std::uint32_t n) = 0;
+  // Whether the execution should record a step_log and report each step.
+  [[nodiscard]] virtual bool wants_steps() const noexcept { return false; }
+  // The last step of `log` was just closed.
+  virtual void step_closed(const step_log& /*log*/) {}
+  // Called after each execution.
+  virtual void end_execution() {}
   // Decisions a replay still holds when the execution ends.
   [[nodiscard]] virtual std::size_t remaining() const noexcept { return 0; }
 };
@@ -49,9 +79,8 @@ class xoshiro256 {
 class random_strategy final : public strategy {
  public:
   explicit random_strategy(std::uint64_t seed) noexcept : rng_(seed) {}
-  void begin_execution() override {}
-  std::optional<seam::thread_id> pick_thread(std::span<const seam::thread_id> candidates,
-                                             seam::thread_id current) override;
+  bool begin_execution() override { return true; }
+  std::optional<seam::thread_id> pick_thread(const thread_choice& choice) override;
   std::optional<std::uint32_t> pick(std::uint32_t n) override;
 
  private:
@@ -64,9 +93,11 @@ class replay_strategy final : public strategy {
  public:
   explicit replay_strategy(std::vector<std::uint32_t> decisions) noexcept
       : decisions_(std::move(decisions)) {}
-  void begin_execution() override { next_ = 0; }
-  std::optional<seam::thread_id> pick_thread(std::span<const seam::thread_id> candidates,
-                                             seam::thread_id current) override;
+  bool begin_execution() override {
+    next_ = 0;
+    return true;
+  }
+  std::optional<seam::thread_id> pick_thread(const thread_choice& choice) override;
   std::optional<std::uint32_t> pick(std::uint32_t n) override;
   [[nodiscard]] std::size_t remaining() const noexcept override {
     return decisions_.size() - next_;

@@ -74,12 +74,12 @@ class thread {
   [[nodiscard]] bool joinable() const noexcept { return handle_ != nullptr; }
   [[nodiscard]] id get_id() const noexcept { return handle_ ? id(handle_->id()) : id(); }
 
-  void join() {
-    handle_->join();
+  void join(weft::source_location where = weft::source_location::current()) {
+    handle_->join(where);
     handle_.reset();
   }
-  void detach() {
-    handle_->detach();
+  void detach(weft::source_location where = weft::source_location::current()) {
+    handle_->detach(where);
     handle_.reset();
   }
   void swap(thread& other) noexcept { handle_.swap(other.handle_); }

@@ -25,8 +25,8 @@ class native_thread final : public thread_handle {
       body();
     });
   }
-  void join() override { thread_.join(); }
-  void detach() override { thread_.detach(); }
+  void join(weft::source_location /*where*/) override { thread_.join(); }
+  void detach(weft::source_location /*where*/) override { thread_.detach(); }
   [[nodiscard]] thread_id id() const noexcept override { return id_; }
 
  private:

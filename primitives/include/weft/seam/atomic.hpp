@@ -13,6 +13,9 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string>
 #include <type_traits>
 #include "weft/source_location.hpp"
 
@@ -138,7 +141,27 @@ class atomic {
  private:
   void note(atomic_op op, std::memory_order order, weft::source_location where) const {
     if (runtime* rt = active()) [[unlikely]] {
-      rt->atomic_access(&value_, op, order, where);
+      rt->atomic_access(&value_, op, order, where, &format_value);
+    }
+  }
+
+  // Under a runtime only, for traces: integers and bool as such, pointers
+  // in hex, anything else by size.
+  static std::string format_value(const void* address) {
+    const T value = static_cast<const std::atomic<T>*>(address)->load(std::memory_order_relaxed);
+    if constexpr (std::is_same_v<T, bool>) {
+      return value ? "true" : "false";
+    } else if constexpr (std::is_integral_v<T>) {
+      return std::to_string(value);
+    } else if constexpr (std::is_enum_v<T>) {
+      return std::to_string(static_cast<std::underlying_type_t<T>>(value));
+    } else if constexpr (std::is_pointer_v<T>) {
+      char text[3 + 2 * sizeof(std::uintptr_t)];
+      std::snprintf(text, sizeof text, "0x%jx",
+                    static_cast<std::uintmax_t>(reinterpret_cast<std::uintptr_t>(value)));
+      return text;
+    } else {
+      return "<" + std::to_string(sizeof(T)) + " bytes>";
     }
   }
 

@@ -34,6 +34,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include "weft/source_location.hpp"
 
@@ -120,10 +121,16 @@ struct misuse_report {
 class thread_handle {
  public:
   virtual ~thread_handle() = default;
-  virtual void join() = 0;
-  virtual void detach() = 0;
+  // `where`: the caller, for a checker's trace.
+  virtual void join(weft::source_location where) = 0;
+  virtual void detach(weft::source_location where) = 0;
   [[nodiscard]] virtual thread_id id() const noexcept = 0;
 };
+
+// Formats the current value of an atomic, for a checker's trace: given the
+// address a runtime was told about, returns its value as text. Supplied by
+// seam::atomic<T> for its T.
+using value_formatter = std::string (*)(const void* address);
 
 // The interface a model checker implements to take over the seam.
 class runtime {
@@ -132,8 +139,9 @@ class runtime {
 
   // Implementation grain. (Source locations are passed by value: one
   // pointer, kept in a register on the native fast path.)
+  // Called before the access is performed; `format` reads the value.
   virtual void atomic_access(const void* address, atomic_op op, std::memory_order order,
-                             weft::source_location where) = 0;
+                             weft::source_location where, value_formatter format) = 0;
   virtual wait_result futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected,
                                  std::optional<time_point> deadline) = 0;
   virtual void futex_wake(const std::atomic<std::uint32_t>& word, int count) = 0;

@@ -80,12 +80,12 @@ class thread {
 
   [[nodiscard]] bool joinable() const noexcept { return handle_ != nullptr; }
   [[nodiscard]] thread_id id() const noexcept { return handle_ ? handle_->id() : 0; }
-  void join() {
-    handle_->join();
+  void join(weft::source_location where = weft::source_location::current()) {
+    handle_->join(where);
     handle_.reset();
   }
-  void detach() {
-    handle_->detach();
+  void detach(weft::source_location where = weft::source_location::current()) {
+    handle_->detach(where);
     handle_.reset();
   }
 

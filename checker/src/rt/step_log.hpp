@@ -1,0 +1,95 @@
+// What a partial-order-reducing search needs to know about an execution:
+// its steps, each with the thread that took it, the shared locations it
+// touched, and the happens-before edges that do not come from touching a
+// common location (spawn, join, wake-up).
+//
+// A step runs from one scheduling point of a thread to its next one (or to
+// its blocking or its end). Locations are addresses: a weft::shared, a
+// weft::atomic, and at scenario grain a primitive object as a whole; at
+// implementation grain a primitive's own atomics and futex words.
+//
+// Concurrency contract: used from the checking OS thread only.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "weft/seam/runtime.hpp"
+
+namespace weft::rt {
+
+enum class access_kind : std::uint8_t { read, write };
+
+struct step_access {
+  const void* address = nullptr;
+  access_kind kind = access_kind::read;
+};
+
+// Whether two accesses to one location are dependent (do not commute).
+[[nodiscard]] constexpr bool dependent(access_kind a, access_kind b) noexcept {
+  return a == access_kind::write || b == access_kind::write;
+}
+
+struct step_record {
+  seam::thread_id thread = 0;
+  std::uint32_t first_access = 0;
+  std::uint32_t access_count = 0;
+  std::uint32_t first_edge = 0;
+  std::uint32_t edge_count = 0;
+};
+
+// The steps of one execution, in order. Storage is reused across
+// executions (clear keeps capacity).
+class step_log {
+ public:
+  void clear() noexcept {
+    steps_.clear();
+    accesses_.clear();
+    edges_.clear();
+  }
+
+  // The step in progress: accesses and edges are added to it until close.
+  void add_access(const void* address, access_kind kind) {
+    accesses_.push_back(step_access{address, kind});
+  }
+  // `from` is the index of an earlier (closed) step, or of the step in
+  // progress of another thread (it closes before this one does).
+  void add_edge(std::uint32_t from) { edges_.push_back(from); }
+  // Closes the step in progress as a step of `thread`; returns its index.
+  std::uint32_t close(seam::thread_id thread) {
+    step_record s;
+    s.thread = thread;
+    s.first_access = steps_.empty() ? 0 : steps_.back().first_access + steps_.back().access_count;
+    s.access_count = static_cast<std::uint32_t>(accesses_.size()) - s.first_access;
+    s.first_edge = steps_.empty() ? 0 : steps_.back().first_edge + steps_.back().edge_count;
+    s.edge_count = static_cast<std::uint32_t>(edges_.size()) - s.first_edge;
+    steps_.push_back(s);
+    return static_cast<std::uint32_t>(steps_.size() - 1);
+  }
+  // Drops whatever the step in progress recorded (its thread never ran).
+  void discard_open() {
+    accesses_.resize(steps_.empty() ? 0 : steps_.back().first_access + steps_.back().access_count);
+    edges_.resize(steps_.empty() ? 0 : steps_.back().first_edge + steps_.back().edge_count);
+  }
+  // The index the step in progress will get.
+  [[nodiscard]] std::uint32_t open_index() const noexcept {
+    return static_cast<std::uint32_t>(steps_.size());
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return steps_.size(); }
+  [[nodiscard]] const step_record& operator[](std::size_t i) const noexcept { return steps_[i]; }
+  [[nodiscard]] std::span<const step_access> accesses(const step_record& s) const noexcept {
+    return {accesses_.data() + s.first_access, s.access_count};
+  }
+  [[nodiscard]] std::span<const std::uint32_t> edges(const step_record& s) const noexcept {
+    return {edges_.data() + s.first_edge, s.edge_count};
+  }
+
+ private:
+  std::vector<step_record> steps_;
+  std::vector<step_access> accesses_;
+  std::vector<std::uint32_t> edges_;
+};
+
+}  // namespace weft::rt
