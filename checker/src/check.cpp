@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -131,6 +132,8 @@ report check(const std::function<void()>& test, const check_options& options) {
   rt::stack_pool stacks(stack_size);
   const std::unique_ptr<rt::strategy> strategy = make_strategy(options);
   interleaving_counter distinct;
+  constexpr std::size_t max_warnings = 20;
+  std::set<std::string> warnings_seen;
   report r;
   for (std::uint64_t n = 0; n < options.executions; ++n) {
     if (n > 0 && clock::now() >= stop) break;
@@ -148,6 +151,10 @@ report check(const std::function<void()>& test, const check_options& options) {
       continue;
     }
     distinct.add(ex.decisions());
+    for (const std::string& w : ex.warnings()) {
+      if (warnings_seen.size() < max_warnings && warnings_seen.insert(w).second)
+        r.warnings.push_back(w);
+    }
     if (!ex.failure()) continue;
 
     fill_failure(r, ex);

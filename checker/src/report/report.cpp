@@ -17,11 +17,17 @@ std::string to_string(const report& r) {
   out << "\n";
   for (const std::string& d : r.details)
     out << "  " << d << "\n";
+  for (const std::string& w : r.warnings)
+    out << "warning: " << w << "\n";
   char rate[64];
   std::snprintf(rate, sizeof rate, "%.3f s, %.0f executions/s", r.statistics.seconds,
                 r.statistics.executions_per_second);
-  out << "  " << r.statistics.executions << " executions, " << r.statistics.steps
-      << " scheduling points, " << rate << "\n";
+  out << "  " << r.statistics.executions << " executions (" << r.statistics.distinct_interleavings
+      << " distinct interleavings";
+  if (r.statistics.sleep_set_blocked != 0)
+    out << ", " << r.statistics.sleep_set_blocked << " cut short by sleep sets";
+  out << "), " << r.statistics.steps << " scheduling points, " << rate << "\n";
+  if (r.statistics.exhausted) out << "  all interleavings explored\n";
   if (!r.trace.empty()) {
     out << "trace:\n";
     for (const trace_step& s : r.trace) {
@@ -45,9 +51,13 @@ std::string to_json(const report& r) {
   j["message"] = r.message;
   j["details"] = r.details;
   j["token"] = r.token;
+  j["warnings"] = r.warnings;
   j["statistics"] = {{"executions", r.statistics.executions},
                      {"seconds", r.statistics.seconds},
                      {"executions_per_second", r.statistics.executions_per_second},
+                     {"distinct_interleavings", r.statistics.distinct_interleavings},
+                     {"sleep_set_blocked", r.statistics.sleep_set_blocked},
+                     {"exhausted", r.statistics.exhausted},
                      {"steps", r.statistics.steps},
                      {"stacks_allocated", r.statistics.stacks_allocated}};
   nlohmann::json trace = nlohmann::json::array();

@@ -824,19 +824,70 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
 void execution::op_end(const seam::object_ref& object, seam::op_kind kind, bool succeeded) {
   if (phase_ == phase::unwinding) return;
   model_thread& me = self();
-  if (!me.ops.empty()) me.ops.pop_back();
+  weft::source_location where;
+  if (!me.ops.empty()) {
+    where = me.ops.back().where;
+    me.ops.pop_back();
+  }
   // ... and acquires then releases the object's clock when it returns.
   if (options_.grain == grain::scenario) {
     vector_clock& clock = object_clocks_[object.address];
     acquire(clock);
     release(clock);
   }
-  if (succeeded && is_lock_kind(kind)) lock_owner_[object.address] = me.id;
-  if (succeeded && kind == seam::op_kind::unlock) lock_owner_.erase(object.address);
+  if (succeeded && is_lock_kind(kind)) {
+    lock_owner_[object.address] = me.id;
+    lock_taken(me, object, kind, where);
+  }
+  if (succeeded && kind == seam::op_kind::unlock) {
+    lock_owner_.erase(object.address);
+    lock_released(me, object.address);
+  }
+  if (kind == seam::op_kind::destroy) lock_order_.forget(object.address);
   if (kind == seam::op_kind::try_lock || kind == seam::op_kind::try_lock_shared ||
       kind == seam::op_kind::try_acquire) {
     trace(std::string(object.type) + "::" + std::string(seam::to_string(kind)),
           name_of(object.address, object.type), succeeded ? "succeeded" : "failed", {});
+  }
+}
+
+void execution::lock_taken(model_thread& t, const seam::object_ref& object, seam::op_kind kind,
+                           weft::source_location where) {
+  if (options_.lock_order == lock_order_policy::off || !running()) return;
+  // A try_lock that succeeded did not block, so it cannot close a deadlock
+  // cycle; the lock counts among those held for later acquisitions.
+  if (kind == seam::op_kind::lock && !t.held.empty()) {
+    lock_types_.insert_or_assign(object.address, object.type);
+    const std::vector<internal::lock_order_cycle> cycles =
+        lock_order_.on_acquire(t.id, object.address, where, t.held);
+    for (const internal::lock_order_cycle& cycle : cycles) {
+      std::string text = "lock-order inversion (potential deadlock): " +
+                         internal::describe_cycle(cycle, [this](const void* lock) {
+                           const auto it = lock_types_.find(lock);
+                           return name_of(lock, it == lock_types_.end() ? "lock" : it->second);
+                         });
+      if (options_.lock_order == lock_order_policy::fail) {
+        fail(finding_kind::lock_order_inversion, std::move(text),
+             {"the threads take these locks in opposite orders: run at the same time, each can "
+              "hold one lock while waiting for the next (take them in one global order, or "
+              "with std::scoped_lock)"});
+      } else {
+        warnings_.push_back(std::move(text));
+      }
+    }
+  }
+  lock_types_.insert_or_assign(object.address, object.type);
+  t.held.push_back({object.address, where});
+}
+
+void execution::lock_released(model_thread& t, const void* lock) {
+  // The most recent acquisition of the lock goes (locks need not be
+  // released in reverse order).
+  for (auto it = t.held.rbegin(); it != t.held.rend(); ++it) {
+    if (it->lock == lock) {
+      t.held.erase(std::next(it).base());
+      return;
+    }
   }
 }
 

@@ -32,6 +32,7 @@
 #include "rt/step_log.hpp"
 #include "rt/strategy.hpp"
 #include "weft/check.hpp"
+#include "weft/internal/lock_order_graph.hpp"
 #include "weft/seam/runtime.hpp"
 
 namespace weft::rt {
@@ -72,7 +73,8 @@ struct model_thread {
   seam::thread_id join_target = 0;
   std::vector<op_frame> ops;  // innermost last
   pending_op pending;
-  bool started = false;                 // reached its first scheduling point
+  std::vector<internal::lock_order_graph::held_lock> held;  // locks it holds now
+  bool started = false;                                     // reached its first scheduling point
   bool spurious_last = false;           // its last futex wait returned spuriously
   std::vector<std::uint32_t> incoming;  // happens-before edges into its next step
   std::uint32_t last_step = 0;          // its latest step in the step log
@@ -107,6 +109,8 @@ class execution final : public seam::runtime {
   // The strategy cut this execution short (it could only repeat explored
   // ones); it is neither a pass nor a failure.
   [[nodiscard]] bool abandoned() const noexcept { return abandoned_; }
+  // Lock-order inversions seen (lock_order_policy::warn), one line each.
+  [[nodiscard]] const std::vector<std::string>& warnings() const noexcept { return warnings_; }
 
   // The execution running on this OS thread, if any.
   static execution* current() noexcept;
@@ -127,6 +131,9 @@ class execution final : public seam::runtime {
                 weft::source_location where) override;
   void op_end(const seam::object_ref& object, seam::op_kind kind, bool succeeded) override;
   void misuse(const seam::misuse_report& report) override;
+  void lock_taken(model_thread& t, const seam::object_ref& object, seam::op_kind kind,
+                  weft::source_location where);
+  void lock_released(model_thread& t, const void* lock);
 
   // For model thread handles.
   void join(seam::thread_id target, weft::source_location where);
@@ -221,6 +228,11 @@ class execution final : public seam::runtime {
   };
   std::optional<unsettled_value> unsettled_;
   void settle_value();
+
+  // Potential deadlocks: the order in which each thread nests locks.
+  internal::lock_order_graph lock_order_;
+  std::unordered_map<const void*, std::string_view> lock_types_;
+  std::vector<std::string> warnings_;
 
   std::optional<finding> failure_;
   std::vector<std::uint32_t> decisions_;
