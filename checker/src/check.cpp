@@ -14,6 +14,7 @@
 #include "rt/dfs.hpp"
 #include "rt/execution.hpp"
 #include "rt/fiber.hpp"
+#include "rt/pct.hpp"
 #include "rt/sanitizers.hpp"
 #include "rt/strategy.hpp"
 
@@ -107,7 +108,7 @@ std::unique_ptr<rt::strategy> make_strategy(const check_options& options) {
     case strategy_kind::random:
       return std::make_unique<rt::random_strategy>(options.seed);
     case strategy_kind::pct:
-      break;  // not yet
+      return std::make_unique<rt::pct_strategy>(options.seed, options.pct_depth);
     case strategy_kind::dfs:
       return std::make_unique<rt::dfs_strategy>(options.reduction, std::nullopt);
     case strategy_kind::preemption_bounding:

@@ -64,10 +64,31 @@
 // independent). Code in the test that runs on other OS threads is not
 // checked.
 //
-// Current limits of this version: the strategies are the seeded random walk
-// and replay; executions are sequentially consistent (memory orders are
-// accepted and order weft::shared accesses for the race detector, but
-// weaker outcomes of atomics are not explored).
+// Spin loops. A thread that yields (weft::this_thread::yield) is held back
+// until another thread has taken a step (fair scheduling, as in CHESS), so a
+// spin-wait must yield in its loop: under the systematic strategies a spin
+// that does not yield runs until max_steps and is reported as a livelock.
+//
+// Lock-order inversions. A thread that blocks on a lock while holding others
+// records "held -> acquired" edges; a cycle formed by distinct threads with
+// no common gate lock is a potential deadlock even when no execution
+// deadlocked: a warning in report::warnings (lock_order_policy::warn), a
+// failure (fail), or nothing (off).
+//
+// Choosing a strategy. random (the default) finds most bugs quickly; pct
+// gives a probabilistic guarantee per bug depth; dfs proves a small test
+// correct ("all interleavings explored": statistics.exhausted) and with
+// reduction runs one execution per distinct order of conflicting operations;
+// preemption_bounding explores schedules by increasing number of
+// preemptions, so the first failure found has the fewest. For dfs and
+// preemption_bounding, raise `executions` and `time_budget` to let the
+// search finish.
+//
+// Current limits of this version: executions are sequentially consistent
+// (memory orders are accepted and order weft::shared accesses for the race
+// detector, but weaker outcomes of atomics are not explored); operations
+// made through std::lock_guard and std::unique_lock report the standard
+// header's line as their location.
 #pragma once
 
 #include <chrono>

@@ -9,10 +9,20 @@ namespace weft::rt {
 
 namespace {
 
-bool independent(std::span<const step_access> a, std::span<const step_access> b) noexcept {
-  for (const step_access& x : a) {
-    for (const step_access& y : b) {
-      if (x.address == y.address && dependent(x.kind, y.kind)) return false;
+// Whether a sleeping thread's step `asleep` (recorded in an earlier
+// execution, when it was explored at a node where the execution had touched
+// `known` locations) commutes with the step `now` of this execution.
+// Locations numbered below `known` are the same objects in both executions;
+// one numbered from `known` on may be a different object in each, so two
+// such accesses are taken to be the same object.
+bool independent(std::span<const step_access> asleep, std::span<const step_access> now,
+                 location known) noexcept {
+  for (const step_access& x : asleep) {
+    for (const step_access& y : now) {
+      const bool x_new = x.where >= known;
+      const bool y_new = y.where >= known;
+      const bool same = x_new && y_new ? true : (!x_new && !y_new && x.where == y.where);
+      if (same && dependent(x.kind, y.kind)) return false;
     }
   }
   return true;
@@ -41,9 +51,11 @@ void dfs_strategy::reset_execution() {
   steps_seen_ = 0;
   node_of_step_.clear();
   pending_sleep_.clear();
+  locations_seen_ = 0;
   clocks_.clear();
   thread_last_step_.assign(max_clock + 1, no_node);
-  history_.clear();
+  for (auto& entries : history_)
+    entries.clear();
 }
 
 bool dfs_strategy::begin_execution() {
@@ -107,6 +119,7 @@ std::optional<seam::thread_id> dfs_strategy::pick_thread(const thread_choice& ch
   } else {
     node n;
     n.enabled = enabled;
+    n.locations = locations_seen_;
     if (depth_ < forced_.size()) {
       chosen = forced_[depth_];
       if ((enabled & bit(chosen)) == 0) return std::nullopt;
@@ -127,6 +140,7 @@ std::optional<seam::thread_id> dfs_strategy::pick_thread(const thread_choice& ch
 
 seam::thread_id dfs_strategy::new_thread_node(const thread_choice& choice) {
   node n;
+  n.locations = locations_seen_;
   for (const seam::thread_id t : choice.enabled)
     n.enabled |= bit(t);
   if (reduction_) {
@@ -191,8 +205,11 @@ void dfs_strategy::step_closed(const step_log& log) {
   add_step_clock(log, step);
   find_races(log, step);
   propagate_sleep(log, step);
-  for (const step_access& a : log.accesses(log[step]))
-    history_[a.address].emplace_back(step, a.kind);
+  for (const step_access& a : log.accesses(log[step])) {
+    if (a.where >= history_.size()) history_.resize(std::size_t{a.where} + 1);
+    history_[a.where].emplace_back(step, a.kind);
+  }
+  locations_seen_ = static_cast<location>(log.location_count());
 }
 
 void dfs_strategy::add_step_clock(const step_log& log, std::uint32_t step) {
@@ -211,11 +228,11 @@ void dfs_strategy::add_step_clock(const step_log& log, std::uint32_t step) {
   // Conflicting earlier steps: the last write of each location covers
   // everything before it, so the scan stops there.
   for (const step_access& a : log.accesses(log[step])) {
-    const auto it = history_.find(a.address);
-    if (it == history_.end()) continue;
-    for (auto entry = it->second.rbegin(); entry != it->second.rend(); ++entry) {
+    if (a.where >= history_.size()) continue;
+    const auto& entries = history_[a.where];
+    for (auto entry = entries.rbegin(); entry != entries.rend(); ++entry) {
       if (dependent(a.kind, entry->second)) join_into(clock, clock_of(entry->first), max_clock);
-      if (entry->second == access_kind::write) break;
+      if (entry->second != access_kind::read) break;
     }
   }
   clock[thread - 1] = local;
@@ -229,9 +246,8 @@ void dfs_strategy::find_races(const step_log& log, std::uint32_t step) {
   std::array<std::uint32_t, max_clock> before = before_;
   candidates_.clear();
   for (const step_access& a : log.accesses(log[step])) {
-    const auto it = history_.find(a.address);
-    if (it == history_.end()) continue;
-    for (const auto& [earlier, kind] : it->second) {
+    if (a.where >= history_.size()) continue;
+    for (const auto& [earlier, kind] : history_[a.where]) {
       if (log[earlier].thread != thread && dependent(a.kind, kind)) candidates_.push_back(earlier);
     }
   }
@@ -242,10 +258,20 @@ void dfs_strategy::find_races(const step_log& log, std::uint32_t step) {
     const seam::thread_id other = log[earlier].thread;
     const std::uint32_t index = clock_of(earlier)[other - 1];
     if (before[other - 1] >= index) continue;  // ordered through other steps
+    // An unlock and the guarded lock() it let through are ordered but never
+    // co-enabled: not a race; look further back (to the previous lock()).
+    if (!reversible_pair(log, earlier, step)) continue;
     const std::uint32_t at = node_of_step_[earlier];
     if (at == no_node) continue;  // a forced step: no alternative there
     node& n = stack_[at];
     const mask initial = initials(log, earlier, step);
+    // The step's own thread could not run there and nothing in between
+    // enables it: only `earlier` does (an unlock and the lock() it let
+    // through), so the two are never co-enabled.
+    if ((initial & bit(thread)) != 0 && (n.enabled & bit(thread)) == 0 &&
+        first_in_v_[thread] == step) {
+      continue;
+    }
     const mask possible = initial & n.enabled;
     // Not reversible here (the initials were not enabled, e.g. a lock()
     // while `earlier` held the lock): look further back.
@@ -255,6 +281,16 @@ void dfs_strategy::find_races(const step_log& log, std::uint32_t step) {
     }
     join_into(before.data(), clock_of(earlier), max_clock);
   }
+}
+
+bool dfs_strategy::reversible_pair(const step_log& log, std::uint32_t earlier,
+                                   std::uint32_t later) noexcept {
+  for (const step_access& a : log.accesses(log[later])) {
+    for (const step_access& b : log.accesses(log[earlier])) {
+      if (a.where == b.where && reversible(b.kind, a.kind)) return true;
+    }
+  }
+  return false;
 }
 
 dfs_strategy::mask dfs_strategy::initials(const step_log& log, std::uint32_t earlier,
@@ -313,7 +349,7 @@ void dfs_strategy::propagate_sleep(const step_log& log, std::uint32_t step) {
   const std::span<const step_access> touched = log.accesses(log[step]);
   const auto stays_asleep = [&](const sleeper& s) {
     const std::vector<step_access>* next = explored_step(s);
-    return next != nullptr && independent(*next, touched);
+    return next != nullptr && independent(*next, touched, stack_[s.explored_at].locations);
   };
   const std::uint32_t at = node_of_step_[step];
   if (at == no_node) {

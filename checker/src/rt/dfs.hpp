@@ -46,7 +46,6 @@
 #include <deque>
 #include <optional>
 #include <span>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -86,6 +85,7 @@ class dfs_strategy final : public strategy {
     mask done = 0;       // threads explored (or being explored) from here
     std::vector<sleeper> sleep;
     mask sleep_mask = 0;
+    location locations = 0;  // how many locations the execution had touched here
     // The step each explored thread took from here (reduction only).
     std::vector<std::pair<seam::thread_id, std::vector<step_access>>> explored;
   };
@@ -104,6 +104,8 @@ class dfs_strategy final : public strategy {
   }
   void add_step_clock(const step_log& log, std::uint32_t step);
   void find_races(const step_log& log, std::uint32_t step);
+  [[nodiscard]] static bool reversible_pair(const step_log& log, std::uint32_t earlier,
+                                            std::uint32_t later) noexcept;
   [[nodiscard]] mask initials(const step_log& log, std::uint32_t earlier, std::uint32_t later);
   void propagate_sleep(const step_log& log, std::uint32_t step);
 
@@ -121,11 +123,13 @@ class dfs_strategy final : public strategy {
   std::size_t replay_until_ = 0;  // nodes below are replayed
   std::uint32_t preemptions_ = 0;
   std::uint32_t steps_seen_ = 0;
+  location locations_seen_ = 0;
   std::vector<std::uint32_t> node_of_step_;
   std::vector<sleeper> pending_sleep_;  // for the next thread node
   std::vector<std::uint32_t> clocks_;   // max_clock entries per step
   std::vector<std::uint32_t> thread_last_step_;
-  std::unordered_map<const void*, std::vector<std::pair<std::uint32_t, access_kind>>> history_;
+  // Per location: the steps that touched it, in order.
+  std::vector<std::vector<std::pair<std::uint32_t, access_kind>>> history_;
   std::array<std::uint32_t, max_clock> before_{};  // the last step's clock without conflicts
   std::vector<std::uint32_t> candidates_;          // scratch: racing steps
   std::vector<std::uint32_t> first_in_v_;          // scratch: per thread

@@ -164,9 +164,11 @@ void execution::unwind_all() {
   // another thread's unwinding; so this loops until no fiber moves.
   for (bool progress = true; progress;) {
     progress = false;
-    // By index: a destructor run while unwinding may start a thread, which
+    // Newest first: a thread's captures live on the stack of the thread that
+    // started it, which must not unwind (destroying them) before it. By
+    // index: a destructor run while unwinding may start a thread, which
     // appends to threads_ and would invalidate an iterator.
-    for (std::size_t i = 0; i < threads_.size(); ++i) {  // NOLINT(modernize-loop-convert)
+    for (std::size_t i = threads_.size(); i-- > 0;) {
       model_thread& t = *threads_[i];
       if (t.state == thread_state::finished) continue;
       if (!t.fib) {  // never ran
@@ -809,7 +811,15 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
   // At scenario grain a primitive is one location: all its operations
   // conflict (nested ones too: a condition variable's wait unlocks and
   // relocks its mutex).
-  if (options_.grain == grain::scenario) record_access(object.address, true);
+  // A lock() let through only when the lock was free (the outermost one,
+  // see pending_op) and an unlock() are marked: the DPOR never tries to
+  // reverse them.
+  if (options_.grain == grain::scenario && logging_ && running()) {
+    access_kind access = access_kind::write;
+    if (kind == seam::op_kind::unlock) access = access_kind::release;
+    if (kind == seam::op_kind::lock && me.ops.empty()) access = access_kind::guarded_acquire;
+    log_.add_access(object.address, access);
+  }
   me.ops.push_back(op_frame{object, kind, where});
   // Scenario grain: each operation of a primitive publishes what came
   // before it (so that a thread blocked inside, at a barrier say, is

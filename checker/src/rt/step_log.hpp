@@ -4,7 +4,7 @@
 // common location (spawn, join, wake-up).
 //
 // A step runs from one scheduling point of a thread to its next one (or to
-// its blocking or its end). Locations are addresses: a weft::shared, a
+// its blocking or its end). Locations are objects: a weft::shared, a
 // weft::atomic, and at scenario grain a primitive object as a whole; at
 // implementation grain a primitive's own atomics and futex words.
 //
@@ -13,22 +13,46 @@
 
 #include <cstdint>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "weft/seam/runtime.hpp"
 
 namespace weft::rt {
 
-enum class access_kind : std::uint8_t { read, write };
+enum class access_kind : std::uint8_t {
+  read,
+  write,
+  // Writes with a meaning for the reduction: a lock() that was only let
+  // run while the lock was free (scenario grain, see execution.hpp), and an
+  // unlock(). A guarded acquire can never move before the release of the
+  // lock it waited for, so such a pair is ordered but never a race.
+  guarded_acquire,
+  release,
+};
+
+// A location is named by the order in which the execution first touched
+// it, not by its address: a test's heap objects can live at other addresses
+// in the next execution, while the same schedule prefix touches the same
+// objects in the same order. (The DFS compares steps across executions: a
+// step that touches a location first after a node gets the same number in
+// every execution that shares the path to that node.)
+using location = std::uint32_t;
 
 struct step_access {
-  const void* address = nullptr;
+  location where = 0;
   access_kind kind = access_kind::read;
 };
 
 // Whether two accesses to one location are dependent (do not commute).
 [[nodiscard]] constexpr bool dependent(access_kind a, access_kind b) noexcept {
-  return a == access_kind::write || b == access_kind::write;
+  return a != access_kind::read || b != access_kind::read;
+}
+
+// Whether a later access may be reordered before a dependent earlier one.
+[[nodiscard]] constexpr bool reversible(access_kind earlier, access_kind later) noexcept {
+  return dependent(earlier, later) &&
+         !(earlier == access_kind::release && later == access_kind::guarded_acquire);
 }
 
 struct step_record {
@@ -47,12 +71,17 @@ class step_log {
     steps_.clear();
     accesses_.clear();
     edges_.clear();
+    locations_.clear();
   }
 
   // The step in progress: accesses and edges are added to it until close.
   void add_access(const void* address, access_kind kind) {
-    accesses_.push_back(step_access{address, kind});
+    const auto [it, added] =
+        locations_.try_emplace(address, static_cast<location>(locations_.size()));
+    accesses_.push_back(step_access{it->second, kind});
   }
+  // How many locations the execution touched so far.
+  [[nodiscard]] std::size_t location_count() const noexcept { return locations_.size(); }
   // `from` is the index of an earlier (closed) step, or of the step in
   // progress of another thread (it closes before this one does).
   void add_edge(std::uint32_t from) { edges_.push_back(from); }
@@ -90,6 +119,7 @@ class step_log {
   std::vector<step_record> steps_;
   std::vector<step_access> accesses_;
   std::vector<std::uint32_t> edges_;
+  std::unordered_map<const void*, location> locations_;
 };
 
 }  // namespace weft::rt
