@@ -1,6 +1,7 @@
 // weft::check and weft::replay: the search loop around executions.
 #include "weft/check.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -103,6 +104,37 @@ class interleaving_counter {
   std::uint64_t count_ = 0;
 };
 
+// Tells when the time budget is spent without reading the clock after every
+// execution: a short execution takes well under a microsecond, a clock read
+// a good fraction of that. The stride between reads doubles while reads come
+// less than a millisecond apart and halves when they come further apart, so
+// the budget is overrun by about a millisecond at most (or one execution).
+class budget_watch {
+ public:
+  budget_watch(clock::time_point started, clock::time_point stop) noexcept
+      : stop_(stop), last_(started) {}
+  bool expired(std::uint64_t executions_done) {
+    if (executions_done < next_read_) return false;
+    const clock::time_point now = clock::now();
+    if (now >= stop_) return true;
+    constexpr std::uint64_t max_stride = 1024;
+    if (now - last_ < std::chrono::milliseconds(1)) {
+      stride_ = std::min(stride_ * 2, max_stride);
+    } else {
+      stride_ = std::max<std::uint64_t>(stride_ / 2, 1);
+    }
+    last_ = now;
+    next_read_ = executions_done + stride_;
+    return false;
+  }
+
+ private:
+  clock::time_point stop_;
+  clock::time_point last_;
+  std::uint64_t stride_ = 1;
+  std::uint64_t next_read_ = 0;
+};
+
 std::unique_ptr<rt::strategy> make_strategy(const check_options& options) {
   switch (options.strategy) {
     case strategy_kind::random:
@@ -136,13 +168,16 @@ report check(const std::function<void()>& test, const check_options& options) {
   constexpr std::size_t max_warnings = 20;
   std::set<std::string> warnings_seen;
   report r;
+  // One execution object runs them all, reusing its storage (see
+  // rt::execution).
+  rt::execution ex(options, *strategy, stacks, /*tracing=*/false);
+  budget_watch budget(started, stop);
   for (std::uint64_t n = 0; n < options.executions; ++n) {
-    if (n > 0 && clock::now() >= stop) break;
+    if (n > 0 && budget.expired(n)) break;
     if (!strategy->begin_execution()) {
       r.statistics.exhausted = true;
       break;
     }
-    rt::execution ex(options, *strategy, stacks, /*tracing=*/false);
     ex.run(test);
     strategy->end_execution();
     ++r.statistics.executions;

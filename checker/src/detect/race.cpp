@@ -25,7 +25,6 @@ std::optional<access> race_detector::on_access(const void* address, bool is_writ
 }
 
 void race_detector::reset() noexcept {
-  // Keeps the buckets; the per-address read vectors go with their nodes.
   shadows_.clear();
 }
 

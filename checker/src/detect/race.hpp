@@ -15,14 +15,15 @@
 //
 // Cost: O(1) per access plus O(readers) per write; memory: one entry per
 // shared address touched in the execution. reset() forgets every address
-// but keeps the table's storage for the next execution.
+// but keeps the table's storage (and each shadow's read list) for the next
+// execution.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
+#include "detect/address_map.hpp"
 #include "detect/vector_clock.hpp"
 #include "weft/source_location.hpp"
 
@@ -46,8 +47,12 @@ class race_detector {
   struct shadow {
     std::optional<access> write;
     std::vector<access> reads;  // since `write`
+    void clear() noexcept {
+      write.reset();
+      reads.clear();
+    }
   };
-  std::unordered_map<const void*, shadow> shadows_;
+  address_map<shadow> shadows_;
 };
 
 }  // namespace weft::rt

@@ -6,10 +6,15 @@
 // and remembers how many leading entries are in use, so that join and
 // comparison cost O(threads of the execution), not O(64). Thread ids are
 // the checker's model ids, 1-based; an id outside 1..max_threads is a
-// programming error of the checker (asserted).
+// programming error of the checker (asserted). Copies, joins and clears touch
+// only the entries in use, and the hot operations are inline: a scenario-grain
+// operation joins and increments a few clocks, so their cost is most of the
+// race detector's.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 
@@ -23,19 +28,61 @@ class vector_clock {
   using value_type = std::uint32_t;
   static constexpr std::size_t capacity = weft::max_threads;
 
+  vector_clock() noexcept = default;
+  vector_clock(const vector_clock& other) noexcept : used_(other.used_) {
+    std::copy_n(other.entries_.begin(), used_, entries_.begin());
+  }
+  vector_clock& operator=(const vector_clock& other) noexcept {
+    if (this == &other) return *this;
+    std::copy_n(other.entries_.begin(), other.used_, entries_.begin());
+    if (used_ > other.used_)
+      std::fill(entries_.begin() + static_cast<std::ptrdiff_t>(other.used_),
+                entries_.begin() + static_cast<std::ptrdiff_t>(used_), 0);
+    used_ = other.used_;
+    return *this;
+  }
+  ~vector_clock() = default;
+
   // Thread `t`'s component; 0 if `t` never contributed.
-  [[nodiscard]] value_type get(seam::thread_id t) const noexcept;
-  void set(seam::thread_id t, value_type value) noexcept;
+  [[nodiscard]] value_type get(seam::thread_id t) const noexcept {
+    assert(t >= 1 && t <= capacity);
+    const std::size_t i = t - 1;
+    return i < used_ ? entries_[i] : 0;
+  }
+  void set(seam::thread_id t, value_type value) noexcept {
+    assert(t >= 1 && t <= capacity);
+    const std::size_t i = t - 1;
+    entries_[i] = value;
+    if (i >= used_ && value != 0) used_ = i + 1;
+  }
   // Thread `t` moves on: its later events are not covered by copies made
   // before.
-  void increment(seam::thread_id t) noexcept;
+  void increment(seam::thread_id t) noexcept { set(t, get(t) + 1); }
   // Component-wise maximum: after it, this clock covers everything `other`
   // covers.
-  void join(const vector_clock& other) noexcept;
+  void join(const vector_clock& other) noexcept {
+    for (std::size_t i = 0; i < other.used_; ++i)
+      entries_[i] = std::max(entries_[i], other.entries_[i]);
+    used_ = std::max(used_, other.used_);
+  }
+  // Both clocks become their join (a join each way, in one pass).
+  void join_both(vector_clock& other) noexcept {
+    const std::size_t used = std::max(used_, other.used_);
+    for (std::size_t i = 0; i < used; ++i) {
+      const value_type m = std::max(entries_[i], other.entries_[i]);
+      entries_[i] = m;
+      other.entries_[i] = m;
+    }
+    used_ = used;
+    other.used_ = used;
+  }
   // True iff every component of this clock is <= the same one of `other`
   // (this clock's events all happen before or at `other`'s point).
   [[nodiscard]] bool happens_before_or_equal(const vector_clock& other) const noexcept;
-  void clear() noexcept;
+  void clear() noexcept {
+    std::fill_n(entries_.begin(), used_, 0);
+    used_ = 0;
+  }
   [[nodiscard]] std::size_t size() const noexcept { return used_; }
 
   friend bool operator==(const vector_clock& a, const vector_clock& b) noexcept;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <new>
 #include <utility>
 
 #include "detect/deadlock.hpp"
@@ -50,22 +51,42 @@ std::string_view order_name(std::memory_order order) noexcept {
   return "?";
 }
 
-class model_handle final : public seam::thread_handle {
- public:
-  model_handle(execution& ex, seam::thread_id id) noexcept : ex_(ex), id_(id) {}
-  model_handle(const model_handle&) = delete;
-  model_handle& operator=(const model_handle&) = delete;
-  ~model_handle() override { ex_.drop_handle(id_); }
-  void join(weft::source_location where) override { ex_.join(id_, where); }
-  void detach(weft::source_location where) override { ex_.detach(id_, where); }
-  [[nodiscard]] seam::thread_id id() const noexcept override { return id_; }
-
- private:
-  execution& ex_;
-  seam::thread_id id_;
-};
-
 }  // namespace
+
+model_handle::~model_handle() {
+  ex_.drop_handle(id_);
+}
+
+void model_handle::join(weft::source_location where) {
+  ex_.join(id_, where);
+}
+
+void model_handle::detach(weft::source_location where) {
+  ex_.detach(id_, where);
+}
+
+void model_thread::reset(execution* ex, seam::thread_id thread_id) {
+  owner = ex;
+  id = thread_id;
+  body = nullptr;
+  ran = false;
+  state = thread_state::runnable;
+  futex_word = nullptr;
+  deadline.reset();
+  wake_result = seam::wait_result::woken;
+  join_target = 0;
+  ops.clear();
+  pending = {};
+  held.clear();
+  started = false;
+  spurious_last = false;
+  incoming.clear();
+  last_step = 0;
+  handle_alive = false;
+  unwind_pending = false;
+  unwinding = false;
+  clock.clear();
+}
 
 execution::execution(const check_options& options, strategy& strat, stack_pool& stacks,
                      bool tracing)
@@ -81,17 +102,58 @@ execution* execution::current() noexcept {
   return t_current;
 }
 
+void execution::reset() {
+  thread_count_ = 0;
+  current_ = 0;
+  next_ = 0;
+  phase_ = phase::running;
+  steps_ = 0;
+  drain_steps_ = 0;
+  abandoned_ = false;
+  yielding_ = false;
+  yielder_ = 0;
+  step_open_ = false;
+  eager_parent_ = 0;
+  log_.clear();
+  clock_ = clock_start;
+  parked_.clear();
+  lock_owner_.clear();
+  races_.reset();
+  atomic_clocks_.clear();
+  object_clocks_.clear();
+  unsettled_.reset();
+  if (lock_order_used_) {
+    lock_order_.clear();
+    lock_order_used_ = false;
+  }
+  lock_types_.clear();
+  warnings_.clear();
+  failure_.reset();
+  decisions_.clear();
+  trace_.clear();
+  if (!names_.empty()) {
+    names_.clear();
+    name_counts_.clear();
+  }
+}
+
+model_thread& execution::new_thread() {
+  if (thread_count_ == threads_.size()) threads_.push_back(std::make_unique<model_thread>());
+  model_thread& t = *threads_[thread_count_];
+  ++thread_count_;
+  t.reset(this, static_cast<seam::thread_id>(thread_count_));
+  return t;
+}
+
 void execution::run(const std::function<void()>& test) {
+  reset();
+  test_ = &test;
   logging_ = strategy_.wants_steps();
   previous_execution_ = std::exchange(t_current, this);
   previous_runtime_ = seam::install(this);
 
-  auto main = std::make_unique<model_thread>();
-  main->owner = this;
-  main->id = 1;
-  main->body = test;
-  main->clock.set(1, 1);
-  threads_.push_back(std::move(main));
+  model_thread& main = new_thread();
+  main.clock.set(1, 1);
   next_ = 1;
 
   for (;;) {
@@ -101,7 +163,8 @@ void execution::run(const std::function<void()>& test) {
     }
     if (next_ == 0) next_ = choose();
     if (next_ == 0) {
-      const bool all_done = std::all_of(threads_.begin(), threads_.end(), [](const auto& t) {
+      const auto live = threads();
+      const bool all_done = std::all_of(live.begin(), live.end(), [](const auto& t) {
         return t->state == thread_state::finished;
       });
       if (all_done) break;
@@ -111,22 +174,41 @@ void execution::run(const std::function<void()>& test) {
     }
     current_ = std::exchange(next_, 0);
     model_thread& t = thread(current_);
-    if (!t.fib) t.fib = std::make_unique<fiber>(stacks_, &execution::fiber_entry, &t);
+    arm(t);
     t.fib->resume();
-    if (t.fib->finished()) t.fib.reset();  // its stack goes back to the pool at once
   }
   if (tracing_) settle_value();
   check_end();
 
   seam::install(previous_runtime_);
   t_current = previous_execution_;
+  // What abandoned threads captured dies now, natively (finished threads'
+  // bodies died on the thread).
+  for (const auto& t : threads())
+    t->body = nullptr;
+  test_ = nullptr;
+}
+
+void execution::arm(model_thread& t) {
+  if (t.ran) return;
+  // The slot's fiber (and stack) from an earlier execution, re-armed.
+  if (t.fib) {
+    t.fib->rearm();
+  } else {
+    t.fib = std::make_unique<fiber>(stacks_, &execution::fiber_entry, &t);
+  }
+  t.ran = true;
 }
 
 void execution::fiber_entry(void* arg) {
   model_thread& t = *static_cast<model_thread*>(arg);
   execution& ex = *t.owner;
   try {
-    t.body();
+    if (t.id == 1) {
+      (*ex.test_)();
+    } else {
+      t.body();
+    }
   } catch (const fiber_unwind&) {
   } catch (const assertion_abort&) {
   } catch (const std::exception& e) {
@@ -145,8 +227,8 @@ void execution::fiber_entry(void* arg) {
 
 void execution::finish(model_thread& t) {
   t.state = thread_state::finished;
-  if (running()) trace("finish", thread_name(t.id), "", {});
-  for (auto& other : threads_) {
+  if (tracing()) trace("finish", thread_name(t.id), "", {});
+  for (const auto& other : threads()) {
     if (other->state == thread_state::blocked_join && other->join_target == t.id) {
       other->state = thread_state::runnable;
     }
@@ -168,19 +250,16 @@ void execution::unwind_all() {
     // started it, which must not unwind (destroying them) before it. By
     // index: a destructor run while unwinding may start a thread, which
     // appends to threads_ and would invalidate an iterator.
-    for (std::size_t i = threads_.size(); i-- > 0;) {
+    for (std::size_t i = thread_count_; i-- > 0;) {
       model_thread& t = *threads_[i];
       if (t.state == thread_state::finished) continue;
-      if (!t.fib) {  // never ran
+      if (!t.ran) {
         t.state = thread_state::finished;
         progress = true;
         continue;
       }
       if (!t.unwinding) {
-        if (t.state == thread_state::blocked_futex) {
-          auto& queue = parked_[t.futex_word];
-          queue.erase(std::remove(queue.begin(), queue.end(), t.id), queue.end());
-        }
+        if (t.state == thread_state::blocked_futex) unpark(t.id);
         t.state = thread_state::runnable;
         t.unwinding = true;
         t.unwind_pending = true;
@@ -190,17 +269,13 @@ void execution::unwind_all() {
       current_ = t.id;
       t.fib->resume();
       progress = true;
-      if (t.fib->finished()) t.fib.reset();
     }
   }
   // Whatever is still blocked waits, while unwinding, for something that
-  // can no longer happen: abandon it (its stack is reused, objects it
-  // owned on the heap leak).
-  for (auto& t : threads_) {
-    if (t->state == thread_state::finished) continue;
-    t->fib.reset();
+  // can no longer happen: abandon it (its fiber is re-armed for the next
+  // execution, objects it owned on the heap leak).
+  for (const auto& t : threads())
     t->state = thread_state::finished;
-  }
 }
 
 void execution::check_end() {
@@ -216,7 +291,7 @@ void execution::check_end() {
     return;
   }
   if (!running()) return;
-  for (auto& t : threads_) {
+  for (const auto& t : threads()) {
     if (t->handle_alive) {
       fail(finding_kind::unjoined_thread,
            "thread " + std::to_string(t->id) +
@@ -227,6 +302,22 @@ void execution::check_end() {
 }
 
 // --- Scheduling -----------------------------------------------------------
+
+// Inline: choose() asks it of every runnable thread at every point.
+inline bool execution::enabled(const model_thread& t) const {
+  switch (t.pending.what) {
+    case pending_op::kind::none:
+      return true;
+    case pending_op::kind::lock: {
+      const seam::thread_id* owner = lock_owner_.find(t.pending.object.address);
+      // Relocking one's own lock is let through, to be reported as misuse.
+      return owner == nullptr || *owner == 0 || *owner == t.id;
+    }
+    case pending_op::kind::join:
+      return threads_[t.pending.target - 1]->state == thread_state::finished;
+  }
+  return true;
+}
 
 void execution::schedule() {
   if (phase_ == phase::unwinding) return;
@@ -266,7 +357,10 @@ void execution::schedule() {
 }
 
 void execution::block() {
-  next_ = 0;
+  // The next thread is chosen here, so that the switch goes straight to it
+  // (the scheduler loop in run() chooses the same way; while unwinding it
+  // drives the fibers itself).
+  next_ = phase_ == phase::unwinding ? 0 : choose();
   switch_to_scheduler();
   // The step that resumes here continues the blocked operation: at
   // scenario grain it acts on the operation's object (takes the lock, the
@@ -281,7 +375,16 @@ void execution::block() {
 
 void execution::switch_to_scheduler() {
   model_thread& me = self();
-  me.fib->suspend();
+  if (next_ != 0 && next_ != me.id && phase_ != phase::unwinding) {
+    // The next thread is known: hand over to it directly, as the scheduler
+    // loop in run() would after a round trip.
+    current_ = std::exchange(next_, 0);
+    model_thread& next = thread(current_);
+    arm(next);
+    me.fib->switch_to(*next.fib);
+  } else {
+    me.fib->suspend();
+  }
   if (me.unwind_pending) {
     me.unwind_pending = false;
     // If this fiber is abandoned while unwinding (see unwind_all), the
@@ -290,21 +393,6 @@ void execution::switch_to_scheduler() {
     const leak_check_off guard;
     throw fiber_unwind{};
   }
-}
-
-bool execution::enabled(const model_thread& t) const {
-  switch (t.pending.what) {
-    case pending_op::kind::none:
-      return true;
-    case pending_op::kind::lock: {
-      const auto it = lock_owner_.find(t.pending.object.address);
-      // Relocking one's own lock is let through, to be reported as misuse.
-      return it == lock_owner_.end() || it->second == t.id;
-    }
-    case pending_op::kind::join:
-      return threads_[t.pending.target - 1]->state == thread_state::finished;
-  }
-  return true;
 }
 
 void execution::close_step() {
@@ -343,28 +431,30 @@ seam::thread_id execution::choose() {
   const seam::thread_id previous =
       current_ != 0 && thread(current_).state == thread_state::runnable ? current_ : 0;
 
-  candidates_.clear();
+  // At most max_threads candidates: spawn refuses more while this runs.
+  std::size_t count = 0;
   bool yielder_enabled = false;
-  for (const auto& t : threads_) {
+  for (const auto& t : threads()) {
     if (t->state == thread_state::runnable) {
-      if (!enabled(*t)) continue;
+      if (t->pending.what != pending_op::kind::none && !enabled(*t)) continue;
       if (t->id == yielder_) {
         yielder_enabled = true;
         continue;
       }
-      candidates_.push_back(t->id);
+      candidates_[count++] = t->id;
     } else if (options_.timeouts && t->state == thread_state::blocked_futex && t->deadline) {
-      candidates_.push_back(t->id);  // choosing it times its wait out
+      candidates_[count++] = t->id;  // choosing it times its wait out
     }
   }
-  if (candidates_.empty() && yielder_enabled) candidates_.push_back(yielder_);
+  if (count == 0 && yielder_enabled) candidates_[count++] = yielder_;
+  const std::span<const seam::thread_id> candidates(candidates_.data(), count);
 
   seam::thread_id chosen = 0;
-  if (candidates_.empty()) {
+  if (candidates.empty()) {
     // With timeouts off, a timed wait still ends rather than deadlock: the
     // earliest deadline passes first.
     model_thread* earliest = nullptr;
-    for (const auto& t : threads_) {
+    for (const auto& t : threads()) {
       if (t->state == thread_state::blocked_futex && t->deadline &&
           (earliest == nullptr || *t->deadline < *earliest->deadline)) {
         earliest = t.get();
@@ -376,8 +466,8 @@ seam::thread_id execution::choose() {
     std::optional<seam::thread_id> picked;
     if (running()) {
       const bool preemptive = previous != 0 && !yielded &&
-                              std::binary_search(candidates_.begin(), candidates_.end(), previous);
-      picked = strategy_.pick_thread(thread_choice{candidates_, previous, preemptive, yielded});
+                              std::binary_search(candidates.begin(), candidates.end(), previous);
+      picked = strategy_.pick_thread(thread_choice{candidates, previous, preemptive, yielded});
       if (picked && *picked == strategy::abandon) {
         // Cut short: the threads drain (finish normally where they can),
         // like after a failure, but nothing is reported.
@@ -387,17 +477,17 @@ seam::thread_id execution::choose() {
     }
     if (!running()) {
       // Draining: round robin after the current thread.
-      const auto after = std::upper_bound(candidates_.begin(), candidates_.end(), current_);
-      chosen = after == candidates_.end() ? candidates_.front() : *after;
+      const auto after = std::upper_bound(candidates.begin(), candidates.end(), current_);
+      chosen = after == candidates.end() ? candidates.front() : *after;
     } else if (!picked) {
       diverged("the token has no decision left");
-      chosen = candidates_.front();
-    } else if (!std::binary_search(candidates_.begin(), candidates_.end(), *picked)) {
+      chosen = candidates.front();
+    } else if (!std::binary_search(candidates.begin(), candidates.end(), *picked)) {
       diverged("thread " + std::to_string(*picked) + " cannot run here");
-      chosen = candidates_.front();
+      chosen = candidates.front();
     } else {
       chosen = *picked;
-      if (candidates_.size() > 1) decisions_.push_back(chosen);
+      if (candidates.size() > 1) decisions_.push_back(chosen);
     }
   }
   model_thread& t = thread(chosen);
@@ -432,13 +522,18 @@ void execution::diverged(const std::string& why) {
 
 void execution::time_out(model_thread& t) {
   clock_ = std::max(clock_, *t.deadline);
-  auto& queue = parked_[t.futex_word];
-  queue.erase(std::remove(queue.begin(), queue.end(), t.id), queue.end());
+  unpark(t.id);
   t.state = thread_state::runnable;
   t.wake_result = seam::wait_result::timed_out;
   t.futex_word = nullptr;
   t.deadline.reset();
-  if (running()) trace("timeout", thread_name(t.id), "the timed wait times out", {});
+  if (tracing()) trace("timeout", thread_name(t.id), "the timed wait times out", {});
+}
+
+void execution::unpark(seam::thread_id id) {
+  const auto it = std::find_if(parked_.begin(), parked_.end(),
+                               [id](const parked_thread& p) { return p.thread == id; });
+  if (it != parked_.end()) parked_.erase(it);
 }
 
 // --- Findings ---------------------------------------------------------------
@@ -477,7 +572,7 @@ void execution::misuse(const seam::misuse_report& report) {
 
 void execution::report_deadlock() {
   std::vector<blocked_thread> blocked;
-  for (const auto& t : threads_) {
+  for (const auto& t : threads()) {
     if (t->state == thread_state::finished) continue;
     blocked_thread b;
     b.thread = t->id;
@@ -496,9 +591,7 @@ void execution::report_deadlock() {
       const seam::object_ref& object = t->pending.object;
       b.operation = std::string(object.type) + "::lock";
       b.resource = name_of(object.address, object.type);
-      if (const auto it = lock_owner_.find(object.address); it != lock_owner_.end()) {
-        b.holder = it->second;
-      }
+      if (const seam::thread_id* owner = lock_owner_.find(object.address)) b.holder = *owner;
       b.where = t->pending.where;
       b.has_where = true;
     } else if (!t->ops.empty()) {
@@ -506,9 +599,7 @@ void execution::report_deadlock() {
       const op_frame& op = t->ops.back();
       b.operation = std::string(op.object.type) + "::" + std::string(seam::to_string(op.kind));
       b.resource = name_of(op.object.address, op.object.type);
-      if (const auto it = lock_owner_.find(op.object.address); it != lock_owner_.end()) {
-        b.holder = it->second;
-      }
+      if (const seam::thread_id* owner = lock_owner_.find(op.object.address)) b.holder = *owner;
       b.where = op.where;
       b.has_where = true;
     } else {
@@ -588,8 +679,7 @@ void execution::plain_access(const void* address, bool is_write, weft::source_lo
   if (!self().ops.empty() && options_.grain == grain::scenario) return;
   schedule();
   record_access(address, is_write);
-  if (tracing_ && running())
-    trace(is_write ? "write" : "read", name_of(address, "shared"), "", where);
+  if (tracing()) trace(is_write ? "write" : "read", name_of(address, "shared"), "", where);
   if (running()) check_race(address, is_write, where);
 }
 
@@ -641,7 +731,7 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
     model_thread& me = self();
     me.state = thread_state::blocked_futex;
     me.futex_word = &word;
-    parked_[&word].push_back(me.id);
+    parked_.push_back({&word, me.id});
     block();
     return me.wake_result;
   }
@@ -655,12 +745,12 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
                                  : std::string();
   if (word.load(std::memory_order_relaxed) != expected) {
     me.spurious_last = false;
-    trace("futex wait", object, "value changed: no wait", {});
+    if (tracing()) trace("futex wait", object, "value changed: no wait", {});
     return seam::wait_result::value_changed;
   }
   if (deadline && *deadline <= clock_) {
     me.spurious_last = false;
-    trace("futex wait", object, "deadline already passed", {});
+    if (tracing()) trace("futex wait", object, "deadline already passed", {});
     return seam::wait_result::timed_out;
   }
   // A spurious wake-up is a choice wherever the caller can see it: any
@@ -674,16 +764,16 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
        me.ops.back().object.type.find("condition_variable") != std::string_view::npos);
   if (options_.spurious_wakeups && visible && !me.spurious_last && branch(2) == 1) {
     me.spurious_last = true;
-    trace("futex wait", object, "spurious wake-up", {});
+    if (tracing()) trace("futex wait", object, "spurious wake-up", {});
     return seam::wait_result::woken;
   }
   me.spurious_last = false;
-  trace("futex wait", object, deadline ? "parks (timed)" : "parks", {});
+  if (tracing()) trace("futex wait", object, deadline ? "parks (timed)" : "parks", {});
   me.state = thread_state::blocked_futex;
   me.futex_word = &word;
   me.deadline.reset();
   if (deadline && *deadline != seam::time_point::max()) me.deadline = deadline;
-  parked_[&word].push_back(me.id);
+  parked_.push_back({&word, me.id});
   block();
   return me.wake_result;
 }
@@ -694,23 +784,24 @@ void execution::futex_wake(const std::atomic<std::uint32_t>& word, int count) {
     record_access(&word, true);
   }
   int woken = 0;
-  if (const auto it = parked_.find(&word); it != parked_.end()) {
-    auto& queue = it->second;
-    while (woken < count && !queue.empty()) {
-      model_thread& t = thread(queue.front());
-      queue.pop_front();
-      t.state = thread_state::runnable;
-      t.wake_result = seam::wait_result::woken;
-      t.futex_word = nullptr;
-      t.deadline.reset();
-      // A conservative edge: the woken thread's wait returns after the wake.
-      t.clock.join(self().clock);
-      if (logging_ && running()) t.incoming.push_back(log_.open_index());
-      ++woken;
+  for (auto it = parked_.begin(); it != parked_.end() && woken < count;) {
+    if (it->word != &word) {
+      ++it;
+      continue;
     }
+    model_thread& t = thread(it->thread);
+    it = parked_.erase(it);
+    t.state = thread_state::runnable;
+    t.wake_result = seam::wait_result::woken;
+    t.futex_word = nullptr;
+    t.deadline.reset();
+    // A conservative edge: the woken thread's wait returns after the wake.
+    t.clock.join(self().clock);
+    if (logging_ && running()) t.incoming.push_back(log_.open_index());
+    ++woken;
   }
   if (woken > 0) self().clock.increment(current_);
-  if (tracing_ && running()) {
+  if (tracing()) {
     model_thread& me = self();
     const std::string object =
         me.ops.empty() ? std::string()
@@ -725,33 +816,30 @@ void execution::yield() {
   if (inside && options_.grain == grain::scenario) return;
   yielding_ = true;
   schedule();
-  trace("yield", "", "", {});
+  if (tracing()) trace("yield", "", "", {});
 }
 
 std::unique_ptr<seam::thread_handle> execution::spawn(std::function<void()> body) {
   if (phase_ != phase::unwinding) schedule();
-  if (threads_.size() >= max_threads && phase_ != phase::unwinding) {
+  if (thread_count_ >= max_threads && phase_ != phase::unwinding) {
     fail(finding_kind::too_many_threads, "the test started more than weft::max_threads (" +
                                              std::to_string(max_threads) +
                                              ") threads in one execution");
     throw assertion_abort{};  // stops the spawning thread
   }
-  auto t = std::make_unique<model_thread>();
-  t->owner = this;
-  t->id = static_cast<seam::thread_id>(threads_.size() + 1);
-  t->body = std::move(body);
-  t->handle_alive = true;
+  model_thread& t = new_thread();
+  t.body = std::move(body);
+  t.handle_alive = true;
   // Everything the parent did so far happens before the child starts.
-  if (logging_ && running()) t->incoming.push_back(log_.open_index());
-  t->clock = self().clock;
-  t->clock.increment(t->id);
+  if (logging_ && running()) t.incoming.push_back(log_.open_index());
+  t.clock = self().clock;
+  t.clock.increment(t.id);
   self().clock.increment(current_);
   // Threads started while unwinding never run.
-  if (phase_ == phase::unwinding) t->state = thread_state::finished;
-  const seam::thread_id id = t->id;
-  if (logging_) t->last_step = log_.open_index();  // until it takes a step of its own
-  threads_.push_back(std::move(t));
-  trace("spawn", thread_name(id), "", {});
+  if (phase_ == phase::unwinding) t.state = thread_state::finished;
+  const seam::thread_id id = t.id;
+  if (logging_) t.last_step = log_.open_index();  // until it takes a step of its own
+  if (tracing()) trace("spawn", thread_name(id), "", {});
   if (phase_ != phase::unwinding) {
     // The child runs at once to its first scheduling point, inside the
     // parent's step: what it does before is invisible to other threads, and
@@ -761,7 +849,9 @@ std::unique_ptr<seam::thread_handle> execution::spawn(std::function<void()> body
     next_ = id;
     switch_to_scheduler();
   }
-  return std::make_unique<model_handle>(*this, id);
+  // In the slot's storage, not on the heap (see model_handle).
+  return std::unique_ptr<seam::thread_handle>(::new (thread(id).handle_storage.data())
+                                                  model_handle(*this, id));
 }
 
 void execution::join(seam::thread_id target, weft::source_location where) {
@@ -769,7 +859,7 @@ void execution::join(seam::thread_id target, weft::source_location where) {
   me.pending = pending_op{pending_op::kind::join, {}, where, target};
   schedule();
   me.pending = {};
-  trace("join", thread_name(target), "", where);
+  if (tracing()) trace("join", thread_name(target), "", where);
   if (thread(target).state != thread_state::finished) {
     // Only while draining or unwinding: otherwise the join was not enabled
     // before the target finished.
@@ -785,7 +875,7 @@ void execution::join(seam::thread_id target, weft::source_location where) {
 
 void execution::detach(seam::thread_id target, weft::source_location where) {
   thread(target).handle_alive = false;
-  trace("detach", thread_name(target), "", where);
+  if (tracing()) trace("detach", thread_name(target), "", where);
 }
 
 void execution::drop_handle(seam::thread_id target) {
@@ -841,21 +931,21 @@ void execution::op_end(const seam::object_ref& object, seam::op_kind kind, bool 
   }
   // ... and acquires then releases the object's clock when it returns.
   if (options_.grain == grain::scenario) {
-    vector_clock& clock = object_clocks_[object.address];
-    acquire(clock);
-    release(clock);
+    // acquire(clock) then release(clock), in one pass.
+    object_clocks_[object.address].join_both(self().clock);
+    self().clock.increment(current_);
   }
   if (succeeded && is_lock_kind(kind)) {
     lock_owner_[object.address] = me.id;
     lock_taken(me, object, kind, where);
   }
   if (succeeded && kind == seam::op_kind::unlock) {
-    lock_owner_.erase(object.address);
+    if (seam::thread_id* owner = lock_owner_.find(object.address)) *owner = 0;
     lock_released(me, object.address);
   }
-  if (kind == seam::op_kind::destroy) lock_order_.forget(object.address);
-  if (kind == seam::op_kind::try_lock || kind == seam::op_kind::try_lock_shared ||
-      kind == seam::op_kind::try_acquire) {
+  if (kind == seam::op_kind::destroy && lock_order_used_) lock_order_.forget(object.address);
+  if (tracing() && (kind == seam::op_kind::try_lock || kind == seam::op_kind::try_lock_shared ||
+                    kind == seam::op_kind::try_acquire)) {
     trace(std::string(object.type) + "::" + std::string(seam::to_string(kind)),
           name_of(object.address, object.type), succeeded ? "succeeded" : "failed", {});
   }
@@ -867,14 +957,15 @@ void execution::lock_taken(model_thread& t, const seam::object_ref& object, seam
   // A try_lock that succeeded did not block, so it cannot close a deadlock
   // cycle; the lock counts among those held for later acquisitions.
   if (kind == seam::op_kind::lock && !t.held.empty()) {
-    lock_types_.insert_or_assign(object.address, object.type);
+    lock_types_[object.address] = object.type;
+    lock_order_used_ = true;
     const std::vector<internal::lock_order_cycle> cycles =
         lock_order_.on_acquire(t.id, object.address, where, t.held);
     for (const internal::lock_order_cycle& cycle : cycles) {
       std::string text = "lock-order inversion (potential deadlock): " +
                          internal::describe_cycle(cycle, [this](const void* lock) {
-                           const auto it = lock_types_.find(lock);
-                           return name_of(lock, it == lock_types_.end() ? "lock" : it->second);
+                           const std::string_view* type = lock_types_.find(lock);
+                           return name_of(lock, type == nullptr ? "lock" : *type);
                          });
       if (options_.lock_order == lock_order_policy::fail) {
         fail(finding_kind::lock_order_inversion, std::move(text),
@@ -886,7 +977,7 @@ void execution::lock_taken(model_thread& t, const seam::object_ref& object, seam
       }
     }
   }
-  lock_types_.insert_or_assign(object.address, object.type);
+  lock_types_[object.address] = object.type;
   t.held.push_back({object.address, where});
 }
 

@@ -12,11 +12,20 @@
 // `unwinding`: each such fiber is resumed with an exception that unwinds its
 // stack, and every seam hook becomes a no-op.
 //
+// Reuse. One execution object runs every execution of a search: run()
+// starts from a clean state but keeps what the previous executions
+// allocated (model threads with their fibers and stacks, the maps of
+// per-object state, the decision and step logs), so that after the first
+// few executions a random walk allocates nothing but what the test itself
+// does. Tracing is off during a search; the failing execution is re-run,
+// traced, by a separate execution.
+//
 // Concurrency contract: an execution is used on one OS thread only.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,6 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "detect/address_map.hpp"
 #include "detect/race.hpp"
 #include "detect/vector_clock.hpp"
 #include "rt/fiber.hpp"
@@ -61,11 +71,42 @@ struct pending_op {
 
 class execution;
 
+// The seam::thread_handle of a model thread. It lives inside its
+// model_thread (see model_thread::handle_storage), not on the heap: the seam
+// hands it out as a std::unique_ptr<seam::thread_handle>, whose delete runs
+// the (virtual) destructor and then this class's operator delete, which
+// frees nothing.
+class model_handle final : public seam::thread_handle {
+ public:
+  model_handle(execution& ex, seam::thread_id id) noexcept : ex_(ex), id_(id) {}
+  model_handle(const model_handle&) = delete;
+  model_handle& operator=(const model_handle&) = delete;
+  ~model_handle() override;
+  // Only ever constructed by placement new in a model_thread's storage.
+  static void* operator new(std::size_t) = delete;
+  // NOLINTNEXTLINE(misc-new-delete-overloads): the allocating new is deleted on purpose
+  static void operator delete(void* /*storage*/) noexcept {}
+  void join(weft::source_location where) override;
+  void detach(weft::source_location where) override;
+  [[nodiscard]] seam::thread_id id() const noexcept override { return id_; }
+
+ private:
+  execution& ex_;
+  seam::thread_id id_;
+};
+
+// A model thread. Kept by the execution across executions (one per thread
+// slot) and reset when its slot is used again, so that its fiber, stack and
+// vectors are reused.
 struct model_thread {
+  // Back to the state of a thread not yet run; keeps the storage.
+  void reset(execution* ex, seam::thread_id thread_id);
+
   execution* owner = nullptr;
   seam::thread_id id = 0;
-  std::function<void()> body;
-  std::unique_ptr<fiber> fib;  // created when the thread first runs
+  std::function<void()> body;  // empty for the main thread: it runs the test
+  std::unique_ptr<fiber> fib;  // created when the slot's first thread first runs
+  bool ran = false;            // its fiber was armed for this execution
   thread_state state = thread_state::runnable;
   const void* futex_word = nullptr;
   std::optional<seam::time_point> deadline;  // of a timed futex wait
@@ -82,6 +123,7 @@ struct model_thread {
   bool unwind_pending = false;          // throw the unwinding exception when resumed
   bool unwinding = false;               // it has been thrown
   vector_clock clock;                   // happens-before, for the race detector
+  alignas(model_handle) std::array<std::byte, sizeof(model_handle)> handle_storage{};
 };
 
 struct finding {
@@ -100,6 +142,7 @@ class execution final : public seam::runtime {
   ~execution() override;
 
   // Runs `test` as the main thread (id 1) until every thread has finished.
+  // May be called again for the next execution: each run starts afresh.
   void run(const std::function<void()>& test);
 
   [[nodiscard]] const std::optional<finding>& failure() const noexcept { return failure_; }
@@ -133,7 +176,7 @@ class execution final : public seam::runtime {
   void misuse(const seam::misuse_report& report) override;
   void lock_taken(model_thread& t, const seam::object_ref& object, seam::op_kind kind,
                   weft::source_location where);
-  void lock_released(model_thread& t, const void* lock);
+  static void lock_released(model_thread& t, const void* lock);
 
   // For model thread handles.
   void join(seam::thread_id target, weft::source_location where);
@@ -142,12 +185,23 @@ class execution final : public seam::runtime {
 
  private:
   static void fiber_entry(void* arg);
+  void reset();
+  model_thread& new_thread();  // the next slot, reset, as thread count + 1
   model_thread& thread(seam::thread_id id) { return *threads_[id - 1]; }
   model_thread& self() { return thread(current_); }
+  // The threads of this execution (threads_ holds more slots, kept for reuse).
+  [[nodiscard]] std::span<const std::unique_ptr<model_thread>> threads() const noexcept {
+    return {threads_.data(), thread_count_};
+  }
   [[nodiscard]] bool running() const noexcept { return phase_ == phase::running; }
+  // Whether trace lines are recorded now: callers test it before building a
+  // line's strings, so that an untraced search builds none.
+  [[nodiscard]] bool tracing() const noexcept { return tracing_ && running(); }
+  void unpark(seam::thread_id id);
 
-  void schedule();  // a scheduling point of the current thread
-  void block();     // the current thread is not runnable: switch away
+  void arm(model_thread& t);  // readies its fiber for its first run in this execution
+  void schedule();            // a scheduling point of the current thread
+  void block();               // the current thread is not runnable: switch away
   void switch_to_scheduler();
   seam::thread_id choose();  // the next thread, 0 if none can run
   [[nodiscard]] bool enabled(const model_thread& t) const;
@@ -188,7 +242,9 @@ class execution final : public seam::runtime {
   execution* previous_execution_ = nullptr;
   seam::runtime* previous_runtime_ = nullptr;
 
-  std::vector<std::unique_ptr<model_thread>> threads_;
+  const std::function<void()>* test_ = nullptr;
+  std::vector<std::unique_ptr<model_thread>> threads_;  // slots, reused
+  std::size_t thread_count_ = 0;                        // in this execution
   seam::thread_id current_ = 0;
   seam::thread_id next_ = 0;
   phase phase_ = phase::running;
@@ -201,21 +257,27 @@ class execution final : public seam::runtime {
   seam::thread_id eager_parent_ = 0;  // runs on once a new thread reaches its first point
   bool logging_ = false;              // the strategy wants the step log
   step_log log_;
-  std::vector<seam::thread_id> candidates_;  // reused by choose()
+  std::array<seam::thread_id, max_threads> candidates_{};  // choose()'s
   seam::time_point clock_;
 
-  // Parked threads per futex word, in arrival order (Linux wakes FIFO).
-  std::unordered_map<const void*, std::deque<seam::thread_id>> parked_;
+  // Parked threads, in arrival order (Linux wakes each futex word's
+  // waiters FIFO). A thread parks on one word at a time, so this holds at
+  // most one entry per thread.
+  struct parked_thread {
+    const void* word = nullptr;
+    seam::thread_id thread = 0;
+  };
+  std::vector<parked_thread> parked_;
   // Who holds each lock-like object (from completed lock operations): the
-  // owners in a deadlock's wait-for graph.
-  std::unordered_map<const void*, seam::thread_id> lock_owner_;
+  // owners in a deadlock's wait-for graph; 0 once released.
+  address_map<seam::thread_id> lock_owner_;
 
   // The race detector's state: a clock per atomic address (what its release
   // stores published) and per primitive object (scenario grain: what its
   // operations published).
   race_detector races_;
-  std::unordered_map<const void*, vector_clock> atomic_clocks_;
-  std::unordered_map<const void*, vector_clock> object_clocks_;
+  address_map<vector_clock> atomic_clocks_;
+  address_map<vector_clock> object_clocks_;
 
   // Tracing: the atomic access whose value the trace line still lacks (the
   // value is read when the step ends, after the access was performed).
@@ -231,7 +293,8 @@ class execution final : public seam::runtime {
 
   // Potential deadlocks: the order in which each thread nests locks.
   internal::lock_order_graph lock_order_;
-  std::unordered_map<const void*, std::string_view> lock_types_;
+  bool lock_order_used_ = false;  // since the last reset: it has something to clear
+  address_map<std::string_view> lock_types_;
   std::vector<std::string> warnings_;
 
   std::optional<finding> failure_;

@@ -62,8 +62,33 @@ void stack_pool::release(stack s) noexcept {
   free_.push_back(s);
 }
 
+// The scheduler's context while fibers run, and what the sanitizers need
+// to switch back to it.
+struct scheduler_side {
+  ctx::fcontext_t context = nullptr;  // where resume() waits
+  eh_globals globals{};               // the scheduler's, while fibers run
+  void* tsan_fiber = nullptr;
+  void* asan_fake_stack = nullptr;
+  const void* asan_bottom = nullptr;  // the scheduler's stack
+  std::size_t asan_size = 0;
+};
+
+// Passed with every jump: who leaves (nullptr: the scheduler) and where to.
+// It lives in the leaving frame, which stays put until the landing side has
+// read it.
+struct fiber::switch_record {
+  fiber* from;
+  fiber* to;
+};
+
 fiber::fiber(stack_pool& pool, entry_fn entry, void* arg)
-    : pool_(pool), stack_(pool.acquire()), entry_(entry), arg_(arg) {
+    : pool_(pool),
+      stack_(pool.acquire()),
+      entry_(entry),
+      arg_(arg),
+      // Per OS thread, and a fiber stays on the OS thread that made it: the
+      // lookup (a call into the C++ runtime) is done once, not per switch.
+      eh_globals_(&current_eh_globals()) {
   self_ = ctx::make_fcontext(stack_.top(), stack_.size, &fiber::trampoline);
   tsan_fiber_ = tsan_create_fiber();
 }
@@ -73,46 +98,99 @@ fiber::~fiber() {
   pool_.release(stack_);
 }
 
-void fiber::resume() {
-  eh_globals& globals = current_eh_globals();
-  const eh_globals scheduler_globals = globals;
-  globals = {eh_caught_, eh_uncaught_};
-  tsan_caller_ = tsan_current_fiber();
-  asan_start_switch(&asan_caller_fake_stack_, stack_.bottom, stack_.size);
-  tsan_switch_to(tsan_fiber_);
-  ctx::transfer_t back = ctx::jump_fcontext(self_, this);
-  asan_finish_switch(asan_caller_fake_stack_, nullptr, nullptr);
-  self_ = back.fctx;
+void fiber::rearm() noexcept {
+  // Frames of an abandoned run may still be poisoned.
+  unpoison_stack(stack_.bottom, stack_.size);
+  self_ = ctx::make_fcontext(stack_.top(), stack_.size, &fiber::trampoline);
+  scheduler_ = nullptr;
+  finished_ = false;
+  eh_caught_ = nullptr;
+  eh_uncaught_ = 0;
+  // TSan's fiber keeps a shadow call stack: the trampoline's frame (it never
+  // returns) and, after an abandoned run, every frame that was live. A new
+  // TSan fiber starts it empty.
+  tsan_destroy_fiber(tsan_fiber_);
+  tsan_fiber_ = tsan_create_fiber();
+  // ASan's fake stack of a finished run was released by its last switch;
+  // one of an abandoned run is dropped, as when an abandoned fiber is
+  // destroyed.
+  asan_fake_stack_ = nullptr;
+}
+
+void fiber::save_eh_globals() noexcept {
+  const eh_globals& globals = *static_cast<eh_globals*>(eh_globals_);
   eh_caught_ = globals.caught_exceptions;
   eh_uncaught_ = globals.uncaught_exceptions;
-  globals = scheduler_globals;
+}
+
+void fiber::load_eh_globals() noexcept {
+  *static_cast<eh_globals*>(eh_globals_) = {eh_caught_, eh_uncaught_};
+}
+
+void fiber::resume() {
+  scheduler_side side;
+  eh_globals& globals = *static_cast<eh_globals*>(eh_globals_);
+  side.globals = globals;
+  load_eh_globals();
+  scheduler_ = &side;
+  side.tsan_fiber = tsan_current_fiber();
+  asan_start_switch(&side.asan_fake_stack, stack_.bottom, stack_.size);
+  tsan_switch_to(tsan_fiber_);
+  switch_record out{nullptr, this};
+  const ctx::transfer_t back = ctx::jump_fcontext(self_, &out);
+  asan_finish_switch(side.asan_fake_stack, nullptr, nullptr);
+  // Whichever fiber came back (it saved its exception globals) continues
+  // from here next time.
+  static_cast<switch_record*>(back.data)->from->self_ = back.fctx;
+  globals = side.globals;
+}
+
+void fiber::switch_to(fiber& next) {
+  save_eh_globals();
+  next.load_eh_globals();
+  next.scheduler_ = scheduler_;
+  asan_start_switch(&asan_fake_stack_, next.stack_.bottom, next.stack_.size);
+  tsan_switch_to(next.tsan_fiber_);
+  switch_record out{this, &next};
+  land(ctx::jump_fcontext(next.self_, &out));
 }
 
 void fiber::suspend() {
-  asan_start_switch(&asan_fake_stack_, asan_caller_bottom_, asan_caller_size_);
-  tsan_switch_to(tsan_caller_);
-  ctx::transfer_t from = ctx::jump_fcontext(caller_, nullptr);
-  caller_ = from.fctx;
-  land();
+  save_eh_globals();
+  asan_start_switch(&asan_fake_stack_, scheduler_->asan_bottom, scheduler_->asan_size);
+  tsan_switch_to(scheduler_->tsan_fiber);
+  switch_record out{this, nullptr};
+  land(ctx::jump_fcontext(scheduler_->context, &out));
 }
 
-void fiber::land() {
-  asan_finish_switch(asan_fake_stack_, &asan_caller_bottom_, &asan_caller_size_);
+void fiber::land(ctx::transfer_t from) {
+  const auto* record = static_cast<const switch_record*>(from.data);
+  if (record->from != nullptr) {
+    record->from->self_ = from.fctx;
+    asan_finish_switch(asan_fake_stack_, nullptr, nullptr);
+  } else {
+    // From the scheduler: its context, and its stack for ASan, are where
+    // every fiber of this run returns to.
+    scheduler_->context = from.fctx;
+    asan_finish_switch(asan_fake_stack_, &scheduler_->asan_bottom, &scheduler_->asan_size);
+  }
 }
 
 void fiber::exit() {
   finished_ = true;
+  save_eh_globals();
+  scheduler_side& side = *scheduler_;
   // A null fake-stack slot tells ASan this fiber's fake stack can go.
-  asan_start_switch(nullptr, asan_caller_bottom_, asan_caller_size_);
-  tsan_switch_to(tsan_caller_);
-  ctx::jump_fcontext(caller_, nullptr);
+  asan_start_switch(nullptr, side.asan_bottom, side.asan_size);
+  tsan_switch_to(side.tsan_fiber);
+  switch_record out{this, nullptr};
+  ctx::jump_fcontext(side.context, &out);
   __builtin_unreachable();
 }
 
 void fiber::trampoline(ctx::transfer_t from) {
-  auto* self = static_cast<fiber*>(from.data);
-  self->caller_ = from.fctx;
-  self->land();
+  fiber* self = static_cast<const switch_record*>(from.data)->to;
+  self->land(from);
   // The entry function catches everything: nothing may unwind past the
   // first frame of a fiber.
   self->entry_(self->arg_);

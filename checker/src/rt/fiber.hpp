@@ -43,8 +43,20 @@ class stack_pool {
   std::vector<stack> free_;
 };
 
-// One fiber. `resume` runs it from the scheduler's context until it calls
-// `suspend` or its entry function returns; `suspend` is called on the fiber.
+// The scheduler's side of a run of fibers: what a fiber needs to switch back
+// to the (non-fiber) context that resumed it. It lives in the frame of
+// fiber::resume, and every fiber that runs before resume returns points to it.
+struct scheduler_side;
+
+// One fiber. `resume`, called from the scheduler's context, runs it until
+// some fiber switches back to the scheduler (`suspend`) or finishes: fibers
+// can hand over to each other directly (`switch_to`), without a round trip
+// through the scheduler, which halves the context switches of a model
+// checker that changes threads at most scheduling points.
+//
+// A fiber keeps its stack for life and can be re-armed to run its entry
+// again from the top, so that a search reuses one fiber per model thread
+// slot instead of creating one per thread per execution.
 class fiber {
  public:
   using entry_fn = void (*)(void* arg);
@@ -52,33 +64,45 @@ class fiber {
   fiber(stack_pool& pool, entry_fn entry, void* arg);
   fiber(const fiber&) = delete;
   fiber& operator=(const fiber&) = delete;
-  ~fiber();  // the fiber must have finished
+  ~fiber();  // the fiber must have finished or be abandoned (never resumed again)
 
+  // Makes the fiber start its entry afresh when next switched to. Its
+  // previous run must have finished, or been abandoned: frames still on the
+  // stack are dropped without unwinding (as when an abandoned fiber is
+  // destroyed).
+  void rearm() noexcept;
+  // From the scheduler: runs this fiber (and whatever it switches to) until
+  // a fiber suspends or finishes.
   void resume();
+  // On this fiber: back to the scheduler.
   void suspend();
+  // On this fiber: straight to `next` (not running, not finished); this
+  // fiber continues when something switches back to it.
+  void switch_to(fiber& next);
   [[nodiscard]] bool finished() const noexcept { return finished_; }
 
  private:
+  struct switch_record;
   static void trampoline(boost::context::detail::transfer_t from);
-  void land();               // bookkeeping after switching onto this fiber
+  // Bookkeeping after a switch onto this fiber.
+  void land(boost::context::detail::transfer_t from);
+  void save_eh_globals() noexcept;
+  void load_eh_globals() noexcept;
   [[noreturn]] void exit();  // the final switch back
 
   stack_pool& pool_;
   stack stack_;
   entry_fn entry_;
   void* arg_;
-  boost::context::detail::fcontext_t self_ = nullptr;    // where the fiber resumes
-  boost::context::detail::fcontext_t caller_ = nullptr;  // where it returns to
+  boost::context::detail::fcontext_t self_ = nullptr;  // where the fiber resumes
+  scheduler_side* scheduler_ = nullptr;                // of the current resume
   bool finished_ = false;
+  void* eh_globals_;           // this OS thread's C++ exception globals
   void* eh_caught_ = nullptr;  // the fiber's exception globals while switched out
   unsigned int eh_uncaught_ = 0;
   // Sanitizer bookkeeping.
   void* tsan_fiber_ = nullptr;
-  void* tsan_caller_ = nullptr;
-  void* asan_fake_stack_ = nullptr;         // the fiber's, while it is switched out
-  void* asan_caller_fake_stack_ = nullptr;  // the scheduler's, while the fiber runs
-  const void* asan_caller_bottom_ = nullptr;
-  std::size_t asan_caller_size_ = 0;
+  void* asan_fake_stack_ = nullptr;  // the fiber's, while it is switched out
 };
 
 }  // namespace weft::rt

@@ -89,15 +89,24 @@ class thread {
   }
 
  private:
-  // std::function needs a copyable callable; the shared_ptr makes one out of
-  // a move-only body without copying it.
+  // std::function needs a copyable callable. A copyable function without
+  // arguments goes in as it is: a small trivially copyable one (a lambda
+  // capturing a few references) then lives inside the std::function, with
+  // no allocation, which matters to a model checker starting threads
+  // millions of times. Otherwise the shared_ptr makes a copyable callable
+  // out of the body without copying it.
   template <typename F, typename... Args>
   static std::function<void()> make_body(F&& f, Args&&... args) {
-    auto state = std::make_shared<std::tuple<std::decay_t<F>, std::decay_t<Args>...>>(
-        std::forward<F>(f), std::forward<Args>(args)...);
-    return [state] {
-      std::apply([](auto& fn, auto&... a) { std::invoke(std::move(fn), std::move(a)...); }, *state);
-    };
+    if constexpr (sizeof...(Args) == 0 && std::is_copy_constructible_v<std::decay_t<F>>) {
+      return [fn = std::decay_t<F>(std::forward<F>(f))]() mutable { std::invoke(std::move(fn)); };
+    } else {
+      auto state = std::make_shared<std::tuple<std::decay_t<F>, std::decay_t<Args>...>>(
+          std::forward<F>(f), std::forward<Args>(args)...);
+      return [state] {
+        std::apply([](auto& fn, auto&... a) { std::invoke(std::move(fn), std::move(a)...); },
+                   *state);
+      };
+    }
   }
 
   static std::unique_ptr<seam::thread_handle> spawn(std::function<void()> body) {
