@@ -17,6 +17,9 @@ constexpr auto starvation_threshold = std::chrono::milliseconds(1);
 }  // namespace
 
 mutex::~mutex() {
+  if (internal::deadlock::tracks_destruction()) [[unlikely]] {
+    internal::deadlock::destroyed(this);
+  }
   if constexpr (WEFT_CHECKS) {
     if ((state_.load(std::memory_order_relaxed) & locked_bit) != 0) {
       seam::report_misuse({{this, type_name},
@@ -45,6 +48,13 @@ bool mutex::lock_slow(std::optional<seam::time_point> deadline, weft::source_loc
       if ((s & waiters_bit) != 0) break;
       seam::cpu_relax();
     }
+  }
+
+  // About to park: tell the deadlock detector (which may throw; nothing has
+  // changed yet). A timed lock whose deadline has passed will not wait.
+  if (internal::deadlock::on() && (!deadline || seam::now() < *deadline)) [[unlikely]] {
+    internal::deadlock::block(this, type_name, lock_mode::exclusive, deadline.has_value(), true,
+                              where);
   }
 
   // A thread that has parked at least once may have consumed an unlock's

@@ -16,6 +16,9 @@ bool deadline_passed(const std::optional<seam::time_point>& deadline) {
 }  // namespace
 
 shared_mutex::~shared_mutex() {
+  if (internal::deadlock::tracks_destruction()) [[unlikely]] {
+    internal::deadlock::destroyed(this);
+  }
   if constexpr (WEFT_CHECKS) {
     if ((state_.load(std::memory_order_relaxed) & ~phase_bit) != 0) {
       seam::report_misuse({{this, type_name},
@@ -43,6 +46,13 @@ bool shared_mutex::lock_slow(std::optional<seam::time_point> deadline,
       }
       seam::cpu_relax();
     }
+  }
+
+  // About to register as a waiter and park: tell the deadlock detector
+  // (which may throw; nothing has changed yet).
+  if (internal::deadlock::on() && !deadline_passed(deadline)) [[unlikely]] {
+    internal::deadlock::block(this, type_name, lock_mode::exclusive, deadline.has_value(), true,
+                              where);
   }
 
   // Enter, or register as waiting: from then on new readers queue.
@@ -146,6 +156,11 @@ bool shared_mutex::lock_shared_slow(std::optional<seam::time_point> deadline,
       }
       seam::cpu_relax();
     }
+  }
+
+  if (internal::deadlock::on() && !deadline_passed(deadline)) [[unlikely]] {
+    internal::deadlock::block(this, type_name, lock_mode::shared, deadline.has_value(), true,
+                              where);
   }
 
   // Enter, or queue behind the writer, remembering the phase: a writer's

@@ -19,6 +19,9 @@ constexpr int yield_after_reads = 100;
 }  // namespace
 
 spin_lock::~spin_lock() {
+  if (internal::deadlock::tracks_destruction()) [[unlikely]] {
+    internal::deadlock::destroyed(this);
+  }
   if constexpr (WEFT_CHECKS) {
     if (locked_.load(std::memory_order_relaxed) != 0) {
       seam::report_misuse({{this, type_name},
@@ -36,10 +39,18 @@ void spin_lock::lock_slow(weft::source_location where) {
   const bool modelled = seam::active() != nullptr;
   int backoff = 1;
   int reads = 0;
+  bool told_detector = false;
   for (;;) {
     // Test: wait, reading only, until the lock looks free.
     while (locked_.load(std::memory_order_relaxed, where) != 0) {
       if (modelled || ++reads > yield_after_reads) {
+        // The holder is held up: the moment a parking lock would park, so
+        // the one to tell the deadlock detector (it may throw; the lock word
+        // is untouched).
+        if (!told_detector && !modelled && internal::deadlock::on()) [[unlikely]] {
+          internal::deadlock::block(this, type_name, lock_mode::exclusive, false, true, where);
+          told_detector = true;
+        }
         seam::yield();
       } else {
         for (int i = 0; i < backoff; ++i)

@@ -12,6 +12,9 @@ constexpr int spin_limit = 100;
 }  // namespace
 
 ticket_lock::~ticket_lock() {
+  if (internal::deadlock::tracks_destruction()) [[unlikely]] {
+    internal::deadlock::destroyed(this);
+  }
   if constexpr (WEFT_CHECKS) {
     if (now_serving_.load(std::memory_order_relaxed) !=
         next_ticket_.load(std::memory_order_relaxed)) {
@@ -24,7 +27,21 @@ ticket_lock::~ticket_lock() {
   }
 }
 
-void ticket_lock::wait_for_turn(std::uint32_t ticket, weft::source_location where) {
+bool ticket_lock::before_ticket(weft::source_location where) {
+  internal::deadlock::request(this, type_name, lock_mode::exclusive, where);
+  // Native reads: under a checker the detector is inactive, and these must
+  // not add steps to the model.
+  if (!is_locked_for_diagnostics() || seam::active() != nullptr) return false;
+  internal::deadlock::block(this, type_name, lock_mode::exclusive, false, true, where);
+  return true;
+}
+
+void ticket_lock::wait_for_turn(std::uint32_t ticket, bool told_detector,
+                                weft::source_location where) {
+  if (!told_detector && internal::deadlock::on()) [[unlikely]] {
+    internal::deadlock::block(this, type_name, lock_mode::exclusive, false, false, where);
+  }
+
   // Spin only natively (under a checker spinning adds steps and no
   // behaviour), and only when next in line (see the header).
   if (seam::active() == nullptr) {

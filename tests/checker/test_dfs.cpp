@@ -237,6 +237,7 @@ TEST_CASE("preemption bounding: bound 0 misses a bug that needs a preemption; bo
   weft::check_options o;
   o.strategy = weft::strategy_kind::preemption_bounding;
   o.executions = 100'000;
+  o.time_budget = std::chrono::minutes(5);
   o.preemption_bound = 0;
   const weft::report none = weft::check(racy, o);
   INFO(weft::to_string(none));
@@ -263,6 +264,7 @@ TEST_CASE("preemption bounding: each schedule runs once across iterations", "[ch
   weft::check_options o;
   o.strategy = weft::strategy_kind::preemption_bounding;
   o.executions = 100'000;
+  o.time_budget = std::chrono::minutes(5);
   o.preemption_bound = 10;
   const weft::report bounded = weft::check(test, o);
   const weft::report full = weft::check(test, exhaustive(false));

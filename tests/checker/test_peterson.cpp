@@ -109,6 +109,9 @@ weft::check_options options_for(weft::strategy_kind strategy) {
   const bool systematic =
       strategy == weft::strategy_kind::dfs || strategy == weft::strategy_kind::preemption_bounding;
   options.executions = systematic ? 50'000 : 2000;
+  // The searches end by exhausting their trees; the budget only guards
+  // (a loaded machine under a sanitizer can be slow).
+  if (systematic) options.time_budget = std::chrono::minutes(5);
   options.max_steps = 1000;
   return options;
 }

@@ -46,6 +46,10 @@
 //   * destroying a locked mutex: reported.
 //
 // With WEFT_CHECKS off these are undefined behaviour, as for std::mutex.
+//
+// Deadlock detection: with weft/deadlock_detector.hpp's detector on, lock()
+// and the timed variants may throw weft::deadlock_error (in its throw mode)
+// without taking the mutex or changing its state.
 #pragma once
 
 #include <chrono>
@@ -53,6 +57,7 @@
 #include <optional>
 #include "weft/source_location.hpp"
 
+#include "weft/internal/deadlock_hooks.hpp"
 #include "weft/internal/thread_annotations.hpp"
 #include "weft/misuse.hpp"
 #include "weft/seam.hpp"
@@ -74,12 +79,18 @@ class WEFT_CAPABILITY("mutex") mutex {
   void lock(weft::source_location where = weft::source_location::current()) WEFT_ACQUIRE() {
     seam::observe(this, type_name, seam::op_kind::lock, where, [this, where] {
       if constexpr (WEFT_CHECKS) check_not_owner(where);
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::request(this, type_name, lock_mode::exclusive, where);
+      }
       std::uint32_t expected = 0;
       if (!state_.compare_exchange_strong(expected, locked_bit, std::memory_order_acquire,
                                           std::memory_order_relaxed, where)) [[unlikely]] {
         lock_slow(std::nullopt, where);
       }
       if constexpr (WEFT_CHECKS) owner_.store(seam::current_thread_id());
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::acquired(this, type_name, lock_mode::exclusive, where);
+      }
     });
   }
 
@@ -94,6 +105,9 @@ class WEFT_CAPABILITY("mutex") mutex {
           expected, locked_bit, std::memory_order_acquire, std::memory_order_relaxed, where);
       if constexpr (WEFT_CHECKS) {
         if (ok) owner_.store(seam::current_thread_id());
+      }
+      if (ok && internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::acquired(this, type_name, lock_mode::exclusive, where);
       }
       return ok;
     });
@@ -125,6 +139,9 @@ class WEFT_CAPABILITY("mutex") mutex {
       if constexpr (WEFT_CHECKS) {
         if (!check_owner_for_unlock(where)) return;
         owner_.store(0);
+      }
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::released(this, lock_mode::exclusive);
       }
       std::uint32_t expected = locked_bit;
       if (!state_.compare_exchange_strong(expected, 0, std::memory_order_release,
@@ -169,12 +186,22 @@ class WEFT_CAPABILITY("mutex") mutex {
   bool timed_lock(seam::time_point deadline, weft::source_location where) {
     return seam::observe(this, type_name, seam::op_kind::try_lock, where, [this, where, deadline] {
       if constexpr (WEFT_CHECKS) check_not_owner(where);
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::request(this, type_name, lock_mode::exclusive, where);
+      }
       std::uint32_t expected = 0;
       bool ok = state_.compare_exchange_strong(expected, locked_bit, std::memory_order_acquire,
                                                std::memory_order_relaxed, where);
       if (!ok) ok = lock_slow(deadline, where);
       if constexpr (WEFT_CHECKS) {
         if (ok) owner_.store(seam::current_thread_id());
+      }
+      if (internal::deadlock::on()) [[unlikely]] {
+        if (ok) {
+          internal::deadlock::acquired(this, type_name, lock_mode::exclusive, where);
+        } else {
+          internal::deadlock::abandoned(this);
+        }
       }
       return ok;
     });

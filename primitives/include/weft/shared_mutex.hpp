@@ -97,6 +97,13 @@
 //
 // With WEFT_CHECKS off these are undefined behaviour, as for
 // std::shared_mutex.
+//
+// Deadlock detection: with weft/deadlock_detector.hpp's detector on, every
+// reader counts as an owner; lock(), lock_shared() and the timed variants
+// may throw weft::deadlock_error (in its throw mode) before registering as
+// waiters, with the state unchanged. The detector does see a thread that
+// takes the lock exclusively while it holds it shared (an upgrade): a
+// deadlock with itself.
 #pragma once
 
 #include <chrono>
@@ -104,6 +111,7 @@
 #include <optional>
 #include <string_view>
 
+#include "weft/internal/deadlock_hooks.hpp"
 #include "weft/internal/lock_owner.hpp"
 #include "weft/internal/thread_annotations.hpp"
 #include "weft/misuse.hpp"
@@ -130,6 +138,9 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
   void lock(weft::source_location where = weft::source_location::current()) WEFT_ACQUIRE() {
     seam::observe(this, type_name, seam::op_kind::lock, where, [this, where] {
       if constexpr (WEFT_CHECKS) check_not_writer(where);
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::request(this, type_name, lock_mode::exclusive, where);
+      }
       std::uint64_t s = state_.load(std::memory_order_relaxed, where);
       if (!writer_may_enter(s) ||
           !state_.compare_exchange_strong(s, s | writer_held, std::memory_order_acquire,
@@ -137,6 +148,9 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
         lock_slow(std::nullopt, where);
       }
       if constexpr (WEFT_CHECKS) owner_.set_to_caller();
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::acquired(this, type_name, lock_mode::exclusive, where);
+      }
     });
   }
 
@@ -156,6 +170,9 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
       }
       if constexpr (WEFT_CHECKS) {
         if (ok) owner_.set_to_caller();
+      }
+      if (ok && internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::acquired(this, type_name, lock_mode::exclusive, where);
       }
       return ok;
     });
@@ -189,6 +206,9 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
         if (!owner_.check_for_unlock({this, type_name}, where)) return;
         owner_.clear();
       }
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::released(this, lock_mode::exclusive);
+      }
       std::uint64_t s = state_.load(std::memory_order_relaxed, where);
       if ((s & ~phase_bit) != writer_held ||
           !state_.compare_exchange_strong(s, s & ~writer_held, std::memory_order_release,
@@ -217,11 +237,17 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
       WEFT_ACQUIRE_SHARED() {
     seam::observe(this, type_name, seam::op_kind::lock_shared, where, [this, where] {
       if constexpr (WEFT_CHECKS) check_not_writer(where);
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::request(this, type_name, lock_mode::shared, where);
+      }
       std::uint64_t s = state_.load(std::memory_order_relaxed, where);
       if (!reader_may_enter(s) ||
           !state_.compare_exchange_strong(s, s + reader_one, std::memory_order_acquire,
                                           std::memory_order_relaxed, where)) [[unlikely]] {
         lock_shared_slow(std::nullopt, where);
+      }
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::acquired(this, type_name, lock_mode::shared, where);
       }
     });
   }
@@ -235,6 +261,9 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
       while (reader_may_enter(s)) {
         if (state_.compare_exchange_weak(s, s + reader_one, std::memory_order_acquire,
                                          std::memory_order_relaxed, where)) {
+          if (internal::deadlock::on()) [[unlikely]] {
+            internal::deadlock::acquired(this, type_name, lock_mode::shared, where);
+          }
           return true;
         }
       }
@@ -269,6 +298,11 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
   void unlock_shared(weft::source_location where = weft::source_location::current())
       WEFT_RELEASE_SHARED() {
     seam::observe(this, type_name, seam::op_kind::unlock_shared, where, [this, where] {
+      // Before the release: what the detector believes held is held. (An
+      // underflow reported below has no record to drop.)
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::released(this, lock_mode::shared);
+      }
       std::uint64_t before = 0;
       if constexpr (WEFT_CHECKS) {
         // A compare-and-swap, so that an underflow is caught before it
@@ -348,6 +382,9 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
   bool timed_lock(seam::time_point deadline, weft::source_location where) {
     return seam::observe(this, type_name, seam::op_kind::try_lock, where, [this, where, deadline] {
       if constexpr (WEFT_CHECKS) check_not_writer(where);
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::request(this, type_name, lock_mode::exclusive, where);
+      }
       std::uint64_t s = state_.load(std::memory_order_relaxed, where);
       const bool ok = (writer_may_enter(s) &&
                        state_.compare_exchange_strong(s, s | writer_held, std::memory_order_acquire,
@@ -356,6 +393,9 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
       if constexpr (WEFT_CHECKS) {
         if (ok) owner_.set_to_caller();
       }
+      if (internal::deadlock::on()) [[unlikely]] {
+        detector_after_timed(ok, lock_mode::exclusive, where);
+      }
       return ok;
     });
   }
@@ -363,12 +403,26 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
     return seam::observe(
         this, type_name, seam::op_kind::try_lock_shared, where, [this, where, deadline] {
           if constexpr (WEFT_CHECKS) check_not_writer(where);
+          if (internal::deadlock::on()) [[unlikely]] {
+            internal::deadlock::request(this, type_name, lock_mode::shared, where);
+          }
           std::uint64_t s = state_.load(std::memory_order_relaxed, where);
-          return (reader_may_enter(s) &&
-                  state_.compare_exchange_strong(s, s + reader_one, std::memory_order_acquire,
-                                                 std::memory_order_relaxed, where)) ||
-                 lock_shared_slow(deadline, where);
+          const bool ok = (reader_may_enter(s) && state_.compare_exchange_strong(
+                                                      s, s + reader_one, std::memory_order_acquire,
+                                                      std::memory_order_relaxed, where)) ||
+                          lock_shared_slow(deadline, where);
+          if (internal::deadlock::on()) [[unlikely]] {
+            detector_after_timed(ok, lock_mode::shared, where);
+          }
+          return ok;
         });
+  }
+  void detector_after_timed(bool ok, lock_mode mode, weft::source_location where) {
+    if (ok) {
+      internal::deadlock::acquired(this, type_name, mode, where);
+    } else {
+      internal::deadlock::abandoned(this);
+    }
   }
   void check_not_writer(weft::source_location where) const {
     owner_.check_not_owner({this, type_name},

@@ -44,11 +44,17 @@
 //   * destroying a locked spin_lock: reported.
 //
 // With WEFT_CHECKS off these are undefined behaviour, as for std::mutex.
+//
+// Deadlock detection: with weft/deadlock_detector.hpp's detector on, lock()
+// may throw weft::deadlock_error (in its throw mode) without taking the lock.
+// A waiter joins the wait-for graph when it starts yielding (after about a
+// hundred reads), not during its first short spin.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
+#include "weft/internal/deadlock_hooks.hpp"
 #include "weft/internal/lock_owner.hpp"
 #include "weft/internal/thread_annotations.hpp"
 #include "weft/misuse.hpp"
@@ -75,10 +81,16 @@ class WEFT_CAPABILITY("mutex") spin_lock {
         owner_.check_not_owner({this, type_name},
                                "lock by the thread that already owns it (not recursive)", where);
       }
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::request(this, type_name, lock_mode::exclusive, where);
+      }
       if (locked_.exchange(1, std::memory_order_acquire, where) != 0) [[unlikely]] {
         lock_slow(where);
       }
       if constexpr (WEFT_CHECKS) owner_.set_to_caller();
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::acquired(this, type_name, lock_mode::exclusive, where);
+      }
     });
   }
 
@@ -93,6 +105,9 @@ class WEFT_CAPABILITY("mutex") spin_lock {
       if constexpr (WEFT_CHECKS) {
         if (ok) owner_.set_to_caller();
       }
+      if (ok && internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::acquired(this, type_name, lock_mode::exclusive, where);
+      }
       return ok;
     });
   }
@@ -105,6 +120,9 @@ class WEFT_CAPABILITY("mutex") spin_lock {
       if constexpr (WEFT_CHECKS) {
         if (!owner_.check_for_unlock({this, type_name}, where)) return;
         owner_.clear();
+      }
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::released(this, lock_mode::exclusive);
       }
       locked_.store(0, std::memory_order_release, where);
     });

@@ -58,12 +58,21 @@
 //   * destroying a ticket_lock that is held or has waiters: reported.
 //
 // With WEFT_CHECKS off these are undefined behaviour, as for std::mutex.
+//
+// Deadlock detection: with weft/deadlock_detector.hpp's detector on, lock()
+// first asks the detector, before drawing a ticket, whether waiting for the
+// lock (if it looks held) closes a cycle, and may throw
+// weft::deadlock_error (in its throw mode) without drawing one. If the lock
+// looked free but another thread drew a ticket first, the wait is reported
+// after the draw, when it is too late to back out: a cycle found then goes
+// to the report callback even in throw mode.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string_view>
 
+#include "weft/internal/deadlock_hooks.hpp"
 #include "weft/internal/lock_owner.hpp"
 #include "weft/internal/thread_annotations.hpp"
 #include "weft/misuse.hpp"
@@ -90,13 +99,22 @@ class WEFT_CAPABILITY("mutex") ticket_lock {
         owner_.check_not_owner({this, type_name},
                                "lock by the thread that already owns it (not recursive)", where);
       }
+      // A drawn ticket cannot be given back, so the deadlock detector is
+      // asked before drawing one, if the lock looks held.
+      bool told_detector = false;
+      if (internal::deadlock::on()) [[unlikely]] {
+        told_detector = before_ticket(where);
+      }
       // Relaxed: the ticket only orders lockers; the acquire is the load of
       // now_serving_ that reads the previous holder's release.
       const std::uint32_t ticket = next_ticket_.fetch_add(1, std::memory_order_relaxed, where);
       if (now_serving_.load(std::memory_order_acquire, where) != ticket) [[unlikely]] {
-        wait_for_turn(ticket, where);
+        wait_for_turn(ticket, told_detector, where);
       }
       if constexpr (WEFT_CHECKS) owner_.set_to_caller();
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::acquired(this, type_name, lock_mode::exclusive, where);
+      }
     });
   }
 
@@ -114,6 +132,9 @@ class WEFT_CAPABILITY("mutex") ticket_lock {
       if constexpr (WEFT_CHECKS) {
         if (ok) owner_.set_to_caller();
       }
+      if (ok && internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::acquired(this, type_name, lock_mode::exclusive, where);
+      }
       return ok;
     });
   }
@@ -126,6 +147,9 @@ class WEFT_CAPABILITY("mutex") ticket_lock {
       if constexpr (WEFT_CHECKS) {
         if (!owner_.check_for_unlock({this, type_name}, where)) return;
         owner_.clear();
+      }
+      if (internal::deadlock::on()) [[unlikely]] {
+        internal::deadlock::released(this, lock_mode::exclusive);
       }
       // Only the holder writes now_serving_, so a relaxed read is current.
       const std::uint32_t next = now_serving_.load(std::memory_order_relaxed, where) + 1;
@@ -177,7 +201,14 @@ class WEFT_CAPABILITY("mutex") ticket_lock {
   [[nodiscard]] seam::atomic<std::uint32_t>& slot_for(std::uint32_t ticket) noexcept {
     return slots_[ticket % slot_count];
   }
-  void wait_for_turn(std::uint32_t ticket, weft::source_location where);
+  // With the deadlock detector on: its request and, if the lock looks held,
+  // its block (both may throw; no ticket is drawn yet). Returns whether the
+  // detector was told of the wait.
+  bool before_ticket(weft::source_location where);
+  // `told_detector`: false if the lock looked free before the ticket was
+  // drawn; the wait is then reported to the detector here, too late to back
+  // out (see deadlock_hooks.hpp).
+  void wait_for_turn(std::uint32_t ticket, bool told_detector, weft::source_location where);
   void wake(std::uint32_t ticket, weft::source_location where);
 
   seam::atomic<std::uint32_t> next_ticket_{0};

@@ -4,6 +4,7 @@
 #include "weft/atomic.hpp"
 #include "weft/barrier.hpp"
 #include "weft/condition_variable.hpp"
+#include "weft/deadlock_detector.hpp"
 #include "weft/latch.hpp"
 #include "weft/misuse.hpp"
 #include "weft/mutex.hpp"
