@@ -230,9 +230,10 @@ void dfs_strategy::add_step_clock(const step_log& log, std::uint32_t step) {
   for (const step_access& a : log.accesses(log[step])) {
     if (a.where >= history_.size()) continue;
     const auto& entries = history_[a.where];
-    for (auto entry = entries.rbegin(); entry != entries.rend(); ++entry) {
-      if (dependent(a.kind, entry->second)) join_into(clock, clock_of(entry->first), max_clock);
-      if (entry->second != access_kind::read) break;
+    for (std::size_t i = entries.size(); i-- > 0;) {
+      const auto [earlier, kind] = entries[i];
+      if (dependent(a.kind, kind)) join_into(clock, clock_of(earlier), max_clock);
+      if (kind != access_kind::read) break;
     }
   }
   clock[thread - 1] = local;

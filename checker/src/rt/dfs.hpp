@@ -90,9 +90,12 @@ class dfs_strategy final : public strategy {
     std::vector<std::pair<seam::thread_id, std::vector<step_access>>> explored;
   };
 
-  [[nodiscard]] static mask bit(seam::thread_id t) noexcept { return mask{1} << (t - 1U); }
+  [[nodiscard]] static mask bit(seam::thread_id t) noexcept {
+    return t == 0 ? 0 : mask{1} << ((t - 1U) & 63U);  // thread ids are 1..64
+  }
   [[nodiscard]] const std::vector<step_access>* explored_step(const sleeper& s) const;
-  void record_explored(node& n, seam::thread_id thread, std::span<const step_access> accesses);
+  static void record_explored(node& n, seam::thread_id thread,
+                              std::span<const step_access> accesses);
   seam::thread_id new_thread_node(const thread_choice& choice);
   bool next_work_item();
   void reset_execution();
