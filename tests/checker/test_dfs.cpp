@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/checker_programs.hpp"
 #include "weft/atomic.hpp"
 #include "weft/check.hpp"
 #include "weft/condition_variable.hpp"
@@ -141,27 +142,13 @@ TEST_CASE("dfs: without reduction every interleaving runs once", "[checker][dfs]
 
 TEST_CASE("dfs: the reduced and the full search agree on the verdict", "[checker][dfs]") {
   // A lost update: found by both, with reduction in fewer executions.
-  const auto racy = [] {
-    weft::atomic<int> n{0};
-    auto increment = [&n] { n.store(n.load() + 1); };
-    weft::thread a(increment), b(increment);
-    a.join();
-    b.join();
-    WEFT_ASSERT(n.load() == 2);
-  };
+  const auto racy = weft::testing::racy_counter;
   const weft::report reduced = weft::check(racy, exhaustive(true));
   const weft::report full = weft::check(racy, exhaustive(false));
   CHECK(reduced.kind == weft::finding_kind::assertion);
   CHECK(full.kind == weft::finding_kind::assertion);
   // The fixed version passes the whole search.
-  const auto fixed = [] {
-    weft::atomic<int> n{0};
-    auto increment = [&n] { n.fetch_add(1); };
-    weft::thread a(increment), b(increment);
-    a.join();
-    b.join();
-    WEFT_ASSERT(n.load() == 2);
-  };
+  const auto fixed = weft::testing::fixed_counter;
   const weft::report ok = weft::check(fixed, exhaustive(true));
   CHECK(ok.passed());
   CHECK(ok.statistics.exhausted);
@@ -173,23 +160,8 @@ TEST_CASE("dfs: finds the naive dining philosophers deadlock; ordered forks pass
   const bool ordered = GENERATE(false, true);
   const int n = GENERATE(2, 3);
   CAPTURE(ordered, n);
-  const weft::report r = weft::check(
-      [ordered, n] {
-        std::vector<weft::mutex> forks(static_cast<std::size_t>(n));
-        std::vector<weft::thread> philosophers;
-        for (int p = 0; p < n; ++p) {
-          philosophers.emplace_back([&forks, p, n, ordered] {
-            auto first = static_cast<std::size_t>(p);
-            auto second = static_cast<std::size_t>((p + 1) % n);
-            if (ordered && first > second) std::swap(first, second);
-            const std::lock_guard a(forks[first]);
-            const std::lock_guard b(forks[second]);
-          });
-        }
-        for (weft::thread& t : philosophers)
-          t.join();
-      },
-      exhaustive(true));
+  const weft::report r =
+      weft::check([ordered, n] { weft::testing::philosophers(n, ordered); }, exhaustive(true));
   INFO(weft::to_string(r));
   if (ordered) {
     CHECK(r.passed());
@@ -226,14 +198,7 @@ TEST_CASE("dfs: a condition variable handshake passes exhaustively, spurious wak
 
 TEST_CASE("preemption bounding: bound 0 misses a bug that needs a preemption; bound 1 finds it",
           "[checker][dfs]") {
-  const auto racy = [] {
-    weft::atomic<int> n{0};
-    auto increment = [&n] { n.store(n.load() + 1); };
-    weft::thread a(increment), b(increment);
-    a.join();
-    b.join();
-    WEFT_ASSERT(n.load() == 2);
-  };
+  const auto racy = weft::testing::racy_counter;
   weft::check_options o;
   o.strategy = weft::strategy_kind::preemption_bounding;
   o.executions = 100'000;

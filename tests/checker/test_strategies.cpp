@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/checker_programs.hpp"
 #include "weft/atomic.hpp"
 #include "weft/check.hpp"
 #include "weft/condition_variable.hpp"
@@ -36,39 +37,9 @@ bool systematic(weft::strategy_kind kind) {
   return kind == weft::strategy_kind::dfs || kind == weft::strategy_kind::preemption_bounding;
 }
 
-void racy_counter() {
-  weft::atomic<int> n{0};
-  auto increment = [&n] { n.store(n.load() + 1); };
-  weft::thread a(increment), b(increment);
-  a.join();
-  b.join();
-  WEFT_ASSERT(n.load() == 2);
-}
-
-void fixed_counter() {
-  weft::atomic<int> n{0};
-  auto increment = [&n] { n.fetch_add(1); };
-  weft::thread a(increment), b(increment);
-  a.join();
-  b.join();
-  WEFT_ASSERT(n.load() == 2);
-}
-
-void philosophers(int n, bool ordered) {
-  std::vector<weft::mutex> forks(static_cast<std::size_t>(n));
-  std::vector<weft::thread> diners;
-  for (int p = 0; p < n; ++p) {
-    diners.emplace_back([&forks, p, n, ordered] {
-      auto left = static_cast<std::size_t>(p);
-      auto right = static_cast<std::size_t>((p + 1) % n);
-      if (ordered && left > right) std::swap(left, right);
-      const std::lock_guard first(forks[left]);
-      const std::lock_guard second(forks[right]);
-    });
-  }
-  for (weft::thread& d : diners)
-    d.join();
-}
+using weft::testing::fixed_counter;
+using weft::testing::philosophers;
+using weft::testing::racy_counter;
 
 }  // namespace
 
