@@ -279,7 +279,7 @@ void assert_failed(const char* expression, weft::source_location where) {
     return;
   }
   std::fprintf(stderr, "WEFT_ASSERT(%s) failed at %s\n", expression,
-               rt::format_location(where).c_str());
+               internal::format_location(where).c_str());
   std::abort();
 }
 

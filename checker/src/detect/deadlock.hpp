@@ -1,31 +1,20 @@
-// The deadlock detector: given every blocked thread and what it waits for,
-// builds the wait-for graph (thread -> resource -> the thread that must act:
-// a lock's owner, a joined thread) and describes its cycle, if any, and each
-// blocked thread's state. Complexity: linear in the number of threads.
+// The checker's deadlock finding: given every blocked thread and what it
+// waits for (the wait-for graph: thread -> resource -> the thread that must
+// act, a lock's owner or a joined thread), the finding names the cycle, if
+// any, and each blocked thread's state. The graph type and the wording are
+// weft::internal's (weft/internal/wait_for_graph.hpp), shared with the
+// runtime deadlock detector so that both report a deadlock the same way.
+// Complexity: quadratic in the number of blocked threads at worst.
 #pragma once
 
 #include <span>
-#include <string>
-#include <vector>
 
-#include "weft/seam/runtime.hpp"
-#include "weft/source_location.hpp"
+#include "weft/internal/wait_for_graph.hpp"
 
 namespace weft::rt {
 
 struct finding;
 
-struct blocked_thread {
-  seam::thread_id thread = 0;
-  std::string operation;       // "weft::mutex::lock", "join", "futex wait"
-  std::string resource;        // "mutex#1", "thread 3"
-  seam::thread_id holder = 0;  // who must act to unblock it; 0 if unknown
-  weft::source_location where;
-  bool has_where = false;
-};
-
-finding describe_deadlock(std::span<const blocked_thread> blocked);
-
-std::string format_location(weft::source_location where);
+finding describe_deadlock(std::span<const internal::blocked_thread> blocked);
 
 }  // namespace weft::rt

@@ -556,7 +556,8 @@ void execution::fail(finding_kind kind, std::string message, std::vector<std::st
 void execution::assertion_failed(const char* expression, weft::source_location where) {
   if (!running()) return;  // the rest of an execution that already failed
   fail(finding_kind::assertion, std::string("WEFT_ASSERT(") + expression + ") failed in thread " +
-                                    std::to_string(current_) + " at " + format_location(where));
+                                    std::to_string(current_) + " at " +
+                                    internal::format_location(where));
   throw assertion_abort{};
 }
 
@@ -566,15 +567,29 @@ void execution::misuse(const seam::misuse_report& report) {
                         std::string(report.object.type) + "): " + std::string(report.what) +
                         ", by thread " + std::to_string(report.thread);
   if (report.owner != 0) message += " (owner: thread " + std::to_string(report.owner) + ")";
-  message += " at " + format_location(report.where);
+  message += " at " + internal::format_location(report.where);
   fail(finding_kind::misuse, std::move(message));
 }
 
+// Where the holder of `lock` took it, for "thread 2 took it at f.cpp:8". The
+// held locks are tracked only while the lock-order graph is on.
+void execution::note_where_taken(internal::blocked_thread& b, const void* lock) {
+  if (b.holder == 0 || b.holder > thread_count_) return;
+  const auto& held = thread(b.holder).held;
+  for (std::size_t i = held.size(); i-- > 0;) {
+    if (held[i].lock == lock) {
+      b.held_where = held[i].where;
+      b.has_held_where = true;
+      return;
+    }
+  }
+}
+
 void execution::report_deadlock() {
-  std::vector<blocked_thread> blocked;
+  std::vector<internal::blocked_thread> blocked;
   for (const auto& t : threads()) {
     if (t->state == thread_state::finished) continue;
-    blocked_thread b;
+    internal::blocked_thread b;
     b.thread = t->id;
     if (t->state == thread_state::blocked_join || t->pending.what == pending_op::kind::join) {
       const seam::thread_id target =
@@ -594,6 +609,7 @@ void execution::report_deadlock() {
       if (const seam::thread_id* owner = lock_owner_.find(object.address)) b.holder = *owner;
       b.where = t->pending.where;
       b.has_where = true;
+      note_where_taken(b, object.address);
     } else if (!t->ops.empty()) {
       // The futex word belongs to the primitive whose operation parked.
       const op_frame& op = t->ops.back();
@@ -602,6 +618,7 @@ void execution::report_deadlock() {
       if (const seam::thread_id* owner = lock_owner_.find(op.object.address)) b.holder = *owner;
       b.where = op.where;
       b.has_where = true;
+      note_where_taken(b, op.object.address);
     } else {
       b.operation = "futex wait";
       b.resource = name_of(t->futex_word, "futex");
@@ -625,7 +642,7 @@ void execution::trace(std::string operation, std::string object, std::string det
   s.object = std::move(object);
   s.detail = std::move(detail);
   if (where.line() != 0) {
-    s.file = format_location(where);
+    s.file = internal::format_location(where);
     s.file.resize(s.file.rfind(':'));
     s.line = where.line();
   }
@@ -709,7 +726,7 @@ void execution::check_race(const void* address, bool is_write, weft::source_loca
   if (!other) return;
   auto describe = [](bool write, seam::thread_id thread, weft::source_location at) {
     return std::string(write ? "write" : "read") + " by thread " + std::to_string(thread) + " at " +
-           format_location(at);
+           internal::format_location(at);
   };
   const std::string now = describe(is_write, current_, where);
   const std::string before = describe(other->is_write, other->epoch.thread, other->where);

@@ -43,6 +43,7 @@
 #include "rt/strategy.hpp"
 #include "weft/check.hpp"
 #include "weft/internal/lock_order_graph.hpp"
+#include "weft/internal/wait_for_graph.hpp"
 #include "weft/seam/runtime.hpp"
 
 namespace weft::rt {
@@ -218,6 +219,7 @@ class execution final : public seam::runtime {
   void finish(model_thread& t);
   void unwind_all();
   void report_deadlock();
+  void note_where_taken(internal::blocked_thread& b, const void* lock);
   void check_end();
   void fail(finding_kind kind, std::string message, std::vector<std::string> details = {});
 
