@@ -37,11 +37,15 @@ class address_map {
     return i == npos ? nullptr : &values_[i];
   }
   // The value for `key`, inserted empty if absent.
-  V& operator[](const void* key) {
-    std::size_t i = index_of(key);
-    if (i == npos) i = insert(key);
-    return values_[i];
+  V& operator[](const void* key) { return values_[index(key)]; }
+  // The key's index, inserting it if absent. An index stays valid, and
+  // names the same key, until clear(): callers may keep it instead of
+  // looking the key up again.
+  std::size_t index(const void* key) {
+    const std::size_t i = index_of(key);
+    return i == npos ? insert(key) : i;
   }
+  V& at_index(std::size_t i) noexcept { return values_[i]; }
   void clear() noexcept {
     size_ = 0;
     if (!slots_.empty()) std::fill(slots_.begin(), slots_.end(), 0U);

@@ -78,6 +78,7 @@ void model_thread::reset(execution* ex, seam::thread_id thread_id) {
   ops.clear();
   pending = {};
   held.clear();
+  held_types.clear();
   started = false;
   spurious_last = false;
   incoming.clear();
@@ -149,6 +150,7 @@ void execution::run(const std::function<void()>& test) {
   reset();
   test_ = &test;
   logging_ = strategy_.wants_steps();
+  forced_points_ = strategy_.wants_forced_points();
   previous_execution_ = std::exchange(t_current, this);
   previous_runtime_ = seam::install(this);
 
@@ -422,35 +424,35 @@ seam::thread_id execution::choose() {
   if (tracing_) settle_value();
   const bool yielded = std::exchange(yielding_, false);
   if (step_open_) {
-    close_step();
+    step_open_ = false;
+    if (logging_) close_step();
     // Fair scheduling (CHESS): a thread that yielded waits until another
     // thread has taken a step, so that a spin loop cannot starve the
     // thread it waits for. At most one thread is held back at a time.
     yielder_ = yielded ? current_ : 0;
   }
-  const seam::thread_id previous =
-      current_ != 0 && thread(current_).state == thread_state::runnable ? current_ : 0;
 
   // At most max_threads candidates: spawn refuses more while this runs.
   std::size_t count = 0;
   bool yielder_enabled = false;
-  for (const auto& t : threads()) {
-    if (t->state == thread_state::runnable) {
-      if (t->pending.what != pending_op::kind::none && !enabled(*t)) continue;
-      if (t->id == yielder_) {
+  const bool timeouts = options_.timeouts;
+  for (std::size_t i = 0; i < thread_count_; ++i) {
+    const model_thread& t = *threads_[i];
+    if (t.state == thread_state::runnable) {
+      if (t.pending.what != pending_op::kind::none && !enabled(t)) continue;
+      if (t.id == yielder_) {
         yielder_enabled = true;
         continue;
       }
-      candidates_[count++] = t->id;
-    } else if (options_.timeouts && t->state == thread_state::blocked_futex && t->deadline) {
-      candidates_[count++] = t->id;  // choosing it times its wait out
+      candidates_[count++] = t.id;
+    } else if (timeouts && t.state == thread_state::blocked_futex && t.deadline) {
+      candidates_[count++] = t.id;  // choosing it times its wait out
     }
   }
   if (count == 0 && yielder_enabled) candidates_[count++] = yielder_;
-  const std::span<const seam::thread_id> candidates(candidates_.data(), count);
 
   seam::thread_id chosen = 0;
-  if (candidates.empty()) {
+  if (count == 0) {
     // With timeouts off, a timed wait still ends rather than deadlock: the
     // earliest deadline passes first.
     model_thread* earliest = nullptr;
@@ -462,33 +464,10 @@ seam::thread_id execution::choose() {
     }
     if (earliest == nullptr) return 0;
     chosen = earliest->id;
+  } else if (count == 1 && !forced_points_) {
+    chosen = candidates_[0];  // nothing to decide, and the strategy need not see it
   } else {
-    std::optional<seam::thread_id> picked;
-    if (running()) {
-      const bool preemptive = previous != 0 && !yielded &&
-                              std::binary_search(candidates.begin(), candidates.end(), previous);
-      picked = strategy_.pick_thread(thread_choice{candidates, previous, preemptive, yielded});
-      if (picked && *picked == strategy::abandon) {
-        // Cut short: the threads drain (finish normally where they can),
-        // like after a failure, but nothing is reported.
-        abandoned_ = true;
-        phase_ = phase::draining;
-      }
-    }
-    if (!running()) {
-      // Draining: round robin after the current thread.
-      const auto after = std::upper_bound(candidates.begin(), candidates.end(), current_);
-      chosen = after == candidates.end() ? candidates.front() : *after;
-    } else if (!picked) {
-      diverged("the token has no decision left");
-      chosen = candidates.front();
-    } else if (!std::binary_search(candidates.begin(), candidates.end(), *picked)) {
-      diverged("thread " + std::to_string(*picked) + " cannot run here");
-      chosen = candidates.front();
-    } else {
-      chosen = *picked;
-      if (candidates.size() > 1) decisions_.push_back(chosen);
-    }
+    chosen = ask_strategy(std::span<const seam::thread_id>(candidates_.data(), count), yielded);
   }
   model_thread& t = thread(chosen);
   if (t.state == thread_state::blocked_futex) time_out(t);
@@ -500,6 +479,38 @@ seam::thread_id execution::choose() {
   t.incoming.clear();
   step_open_ = true;
   return chosen;
+}
+
+seam::thread_id execution::ask_strategy(std::span<const seam::thread_id> candidates, bool yielded) {
+  if (!running()) {
+    // Draining: round robin after the current thread.
+    const auto after = std::upper_bound(candidates.begin(), candidates.end(), current_);
+    return after == candidates.end() ? candidates.front() : *after;
+  }
+  const seam::thread_id previous =
+      current_ != 0 && thread(current_).state == thread_state::runnable ? current_ : 0;
+  const bool preemptive = previous != 0 && !yielded &&
+                          std::binary_search(candidates.begin(), candidates.end(), previous);
+  const std::optional<seam::thread_id> picked =
+      strategy_.pick_thread(thread_choice{candidates, previous, preemptive, yielded});
+  if (picked && *picked == strategy::abandon) {
+    // Cut short: the threads drain (finish normally where they can), like
+    // after a failure, but nothing is reported.
+    abandoned_ = true;
+    phase_ = phase::draining;
+    const auto after = std::upper_bound(candidates.begin(), candidates.end(), current_);
+    return after == candidates.end() ? candidates.front() : *after;
+  }
+  if (!picked) {
+    diverged("the token has no decision left");
+    return candidates.front();
+  }
+  if (!std::binary_search(candidates.begin(), candidates.end(), *picked)) {
+    diverged("thread " + std::to_string(*picked) + " cannot run here");
+    return candidates.front();
+  }
+  if (candidates.size() > 1) decisions_.push_back(*picked);
+  return *picked;
 }
 
 std::uint32_t execution::branch(std::uint32_t alternatives) {
@@ -927,11 +938,15 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
     if (kind == seam::op_kind::lock && me.ops.empty()) access = access_kind::guarded_acquire;
     log_.add_access(object.address, access);
   }
-  me.ops.push_back(op_frame{object, kind, where});
   // Scenario grain: each operation of a primitive publishes what came
   // before it (so that a thread blocked inside, at a barrier say, is
   // visible to whoever lets it out) ...
-  if (options_.grain == grain::scenario) release(object_clocks_[object.address]);
+  std::size_t clock_index = 0;
+  if (options_.grain == grain::scenario) {
+    clock_index = object_clocks_.index(object.address);
+    release(object_clocks_.at_index(clock_index));
+  }
+  me.ops.push_back(op_frame{object, kind, where, clock_index});
   if (tracing_ && running()) {
     trace(std::string(object.type) + "::" + std::string(seam::to_string(kind)),
           name_of(object.address, object.type), "", where);
@@ -942,15 +957,19 @@ void execution::op_end(const seam::object_ref& object, seam::op_kind kind, bool 
   if (phase_ == phase::unwinding) return;
   model_thread& me = self();
   weft::source_location where;
+  std::optional<std::size_t> clock_index;
   if (!me.ops.empty()) {
     where = me.ops.back().where;
+    if (me.ops.back().object.address == object.address) clock_index = me.ops.back().clock_index;
     me.ops.pop_back();
   }
   // ... and acquires then releases the object's clock when it returns.
   if (options_.grain == grain::scenario) {
     // acquire(clock) then release(clock), in one pass.
-    object_clocks_[object.address].join_both(self().clock);
-    self().clock.increment(current_);
+    vector_clock& clock =
+        clock_index ? object_clocks_.at_index(*clock_index) : object_clocks_[object.address];
+    clock.join_both(me.clock);
+    me.clock.increment(current_);
   }
   if (succeeded && is_lock_kind(kind)) {
     lock_owner_[object.address] = me.id;
@@ -974,7 +993,11 @@ void execution::lock_taken(model_thread& t, const seam::object_ref& object, seam
   // A try_lock that succeeded did not block, so it cannot close a deadlock
   // cycle; the lock counts among those held for later acquisitions.
   if (kind == seam::op_kind::lock && !t.held.empty()) {
+    // The types name the locks of a reported cycle; every lock of a cycle
+    // is on some edge, so recording them with the edges suffices.
     lock_types_[object.address] = object.type;
+    for (std::size_t i = 0; i < t.held.size(); ++i)
+      lock_types_[t.held[i].lock] = t.held_types[i];
     lock_order_used_ = true;
     const std::vector<internal::lock_order_cycle> cycles =
         lock_order_.on_acquire(t.id, object.address, where, t.held);
@@ -994,16 +1017,17 @@ void execution::lock_taken(model_thread& t, const seam::object_ref& object, seam
       }
     }
   }
-  lock_types_[object.address] = object.type;
   t.held.push_back({object.address, where});
+  t.held_types.push_back(object.type);
 }
 
 void execution::lock_released(model_thread& t, const void* lock) {
   // The most recent acquisition of the lock goes (locks need not be
   // released in reverse order).
-  for (auto it = t.held.rbegin(); it != t.held.rend(); ++it) {
-    if (it->lock == lock) {
-      t.held.erase(std::next(it).base());
+  for (std::size_t i = t.held.size(); i-- > 0;) {
+    if (t.held[i].lock == lock) {
+      t.held.erase(t.held.begin() + static_cast<std::ptrdiff_t>(i));
+      t.held_types.erase(t.held_types.begin() + static_cast<std::ptrdiff_t>(i));
       return;
     }
   }

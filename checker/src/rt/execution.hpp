@@ -53,6 +53,7 @@ struct op_frame {
   seam::object_ref object;
   seam::op_kind kind;
   weft::source_location where;
+  std::size_t clock_index = 0;  // the object's clock in object_clocks_ (scenario grain)
 };
 
 enum class thread_state : std::uint8_t { runnable, blocked_futex, blocked_join, finished };
@@ -116,6 +117,7 @@ struct model_thread {
   std::vector<op_frame> ops;  // innermost last
   pending_op pending;
   std::vector<internal::lock_order_graph::held_lock> held;  // locks it holds now
+  std::vector<std::string_view> held_types;                 // their types, index for index
   bool started = false;                                     // reached its first scheduling point
   bool spurious_last = false;           // its last futex wait returned spuriously
   std::vector<std::uint32_t> incoming;  // happens-before edges into its next step
@@ -205,6 +207,9 @@ class execution final : public seam::runtime {
   void block();               // the current thread is not runnable: switch away
   void switch_to_scheduler();
   seam::thread_id choose();  // the next thread, 0 if none can run
+  // choose()'s decision among two or more candidates (or one, if the
+  // strategy wants every point), checked against them.
+  seam::thread_id ask_strategy(std::span<const seam::thread_id> candidates, bool yielded);
   [[nodiscard]] bool enabled(const model_thread& t) const;
   void close_step();
   void record_access(const void* address, bool is_write) {
@@ -258,6 +263,7 @@ class execution final : public seam::runtime {
   bool step_open_ = false;            // a thread has run since the last choice
   seam::thread_id eager_parent_ = 0;  // runs on once a new thread reaches its first point
   bool logging_ = false;              // the strategy wants the step log
+  bool forced_points_ = true;         // the strategy wants points with one candidate
   step_log log_;
   std::array<seam::thread_id, max_threads> candidates_{};  // choose()'s
   seam::time_point clock_;

@@ -52,6 +52,12 @@ class strategy {
   // Picks one of `n` (at least two) alternatives of another choice than a
   // thread (a spurious wake-up, ...).
   virtual std::optional<std::uint32_t> pick(std::uint32_t n) = 0;
+  // Whether pick_thread must also see the points where one thread alone can
+  // run. A strategy that counts steps (PCT) or may abandon any execution
+  // (DPOR) says yes; the random walk and replay say no, and the execution
+  // then runs the only candidate without asking: most points of a typical
+  // test are such points, and asking costs a virtual call.
+  [[nodiscard]] virtual bool wants_forced_points() const noexcept { return true; }
   // Whether the execution should record a step_log and report each step.
   [[nodiscard]] virtual bool wants_steps() const noexcept { return false; }
   // The last step of `log` was just closed.
@@ -64,14 +70,41 @@ class strategy {
 
 // xoshiro256** seeded through splitmix64 (Blackman & Vigna): full-period,
 // equidistributed output, so every run of choices has its fair probability.
+// Inline: the random walk draws once per real choice.
 class xoshiro256 {
  public:
   explicit xoshiro256(std::uint64_t seed) noexcept;
-  std::uint64_t next() noexcept;
-  // A uniform number in [0, n), without modulo bias (Lemire's method).
-  std::uint32_t below(std::uint32_t n) noexcept;
+
+  std::uint64_t next() noexcept {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17U;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
+
+  // A uniform number in [0, n), n > 0, without modulo bias (Lemire's
+  // multiply-shift on the high 32 bits: the division that finds the biased
+  // zone runs only when the low half lands below n, rarely for small n).
+  std::uint32_t below(std::uint32_t n) noexcept {
+    std::uint64_t m = std::uint64_t{static_cast<std::uint32_t>(next() >> 32U)} * n;
+    if (static_cast<std::uint32_t>(m) < n) {
+      const std::uint32_t threshold = (0U - n) % n;
+      while (static_cast<std::uint32_t>(m) < threshold)
+        m = std::uint64_t{static_cast<std::uint32_t>(next() >> 32U)} * n;
+    }
+    return static_cast<std::uint32_t>(m >> 32U);
+  }
 
  private:
+  static std::uint64_t rotl(std::uint64_t x, unsigned k) noexcept {
+    return (x << k) | (x >> (64U - k));
+  }
+
   std::uint64_t s_[4];
 };
 
@@ -80,6 +113,7 @@ class random_strategy final : public strategy {
  public:
   explicit random_strategy(std::uint64_t seed) noexcept : rng_(seed) {}
   bool begin_execution() override { return true; }
+  [[nodiscard]] bool wants_forced_points() const noexcept override { return false; }
   std::optional<seam::thread_id> pick_thread(const thread_choice& choice) override;
   std::optional<std::uint32_t> pick(std::uint32_t n) override;
 
@@ -97,6 +131,7 @@ class replay_strategy final : public strategy {
     next_ = 0;
     return true;
   }
+  [[nodiscard]] bool wants_forced_points() const noexcept override { return false; }
   std::optional<seam::thread_id> pick_thread(const thread_choice& choice) override;
   std::optional<std::uint32_t> pick(std::uint32_t n) override;
   [[nodiscard]] std::size_t remaining() const noexcept override {

@@ -6,13 +6,7 @@ namespace internal {
 
 std::atomic<int> g_runtimes_installed{0};
 
-namespace {
-thread_local runtime* t_runtime = nullptr;
-}
-
-runtime* thread_runtime() noexcept {
-  return t_runtime;
-}
+constinit thread_local runtime* t_runtime = nullptr;
 
 }  // namespace internal
 

@@ -168,14 +168,16 @@ namespace internal {
 // The number of OS threads that have a runtime installed: the one word a
 // native seam operation reads.
 extern std::atomic<int> g_runtimes_installed;
-runtime* thread_runtime() noexcept;
+// The calling OS thread's runtime. constinit: read inline, with no TLS
+// wrapper call, at every seam operation under a check.
+extern constinit thread_local runtime* t_runtime;
 }  // namespace internal
 
 // The runtime installed on this OS thread, or nullptr (native).
 [[nodiscard]] inline runtime* active() noexcept {
 #if WEFT_SEAM_HOOKS
   if (internal::g_runtimes_installed.load(std::memory_order_relaxed) != 0) [[unlikely]] {
-    return internal::thread_runtime();
+    return internal::t_runtime;
   }
 #endif
   return nullptr;
