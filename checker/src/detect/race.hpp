@@ -38,9 +38,9 @@ struct access {
 class race_detector {
  public:
   // Records an access by `thread`, whose clock is `now`, and returns the
-  // earlier access it races with, if any.
-  std::optional<access> on_access(const void* address, bool is_write, seam::thread_id thread,
-                                  const vector_clock& now, weft::source_location where);
+  // earlier access it races with, if any: valid until the next call.
+  const access* on_access(const void* address, bool is_write, seam::thread_id thread,
+                          const vector_clock& now, weft::source_location where);
   void reset() noexcept;
 
  private:

@@ -151,6 +151,8 @@ void execution::run(const std::function<void()>& test) {
   test_ = &test;
   logging_ = strategy_.wants_steps();
   forced_points_ = strategy_.wants_forced_points();
+  may_diverge_ = strategy_.may_diverge();
+  uniform_ = strategy_.uniform_generator();
   previous_execution_ = std::exchange(t_current, this);
   previous_runtime_ = seam::install(this);
 
@@ -466,6 +468,9 @@ seam::thread_id execution::choose() {
     chosen = earliest->id;
   } else if (count == 1 && !forced_points_) {
     chosen = candidates_[0];  // nothing to decide, and the strategy need not see it
+  } else if (uniform_ != nullptr && count > 1 && running()) {
+    chosen = candidates_[uniform_->below(static_cast<std::uint32_t>(count))];
+    decisions_.push_back(chosen);
   } else {
     chosen = ask_strategy(std::span<const seam::thread_id>(candidates_.data(), count), yielded);
   }
@@ -505,7 +510,7 @@ seam::thread_id execution::ask_strategy(std::span<const seam::thread_id> candida
     diverged("the token has no decision left");
     return candidates.front();
   }
-  if (!std::binary_search(candidates.begin(), candidates.end(), *picked)) {
+  if (may_diverge_ && !std::binary_search(candidates.begin(), candidates.end(), *picked)) {
     diverged("thread " + std::to_string(*picked) + " cannot run here");
     return candidates.front();
   }
@@ -732,15 +737,16 @@ void execution::synchronize(const void* address, seam::atomic_op op, std::memory
 }
 
 void execution::check_race(const void* address, bool is_write, weft::source_location where) {
-  const std::optional<access> other =
-      races_.on_access(address, is_write, current_, self().clock, where);
-  if (!other) return;
+  const access* const found = races_.on_access(address, is_write, current_, self().clock, where);
+  if (found == nullptr) [[likely]]
+    return;
+  const access other = *found;
   auto describe = [](bool write, seam::thread_id thread, weft::source_location at) {
     return std::string(write ? "write" : "read") + " by thread " + std::to_string(thread) + " at " +
            internal::format_location(at);
   };
   const std::string now = describe(is_write, current_, where);
-  const std::string before = describe(other->is_write, other->epoch.thread, other->where);
+  const std::string before = describe(other.is_write, other.epoch.thread, other.where);
   fail(finding_kind::data_race,
        "data race on " + name_of(address, "shared") + " (weft::shared): " + now +
            " conflicts with " + before,

@@ -264,6 +264,8 @@ class execution final : public seam::runtime {
   seam::thread_id eager_parent_ = 0;  // runs on once a new thread reaches its first point
   bool logging_ = false;              // the strategy wants the step log
   bool forced_points_ = true;         // the strategy wants points with one candidate
+  bool may_diverge_ = true;           // the strategy's picks need checking
+  xoshiro256* uniform_ = nullptr;     // the strategy's uniform_generator()
   step_log log_;
   std::array<seam::thread_id, max_threads> candidates_{};  // choose()'s
   seam::time_point clock_;

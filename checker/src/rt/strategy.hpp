@@ -36,38 +36,6 @@ struct thread_choice {
   bool yielded = false;
 };
 
-class strategy {
- public:
-  virtual ~strategy() = default;
-  // Called before each execution; false when the search is complete (a
-  // systematic strategy that explored its whole tree).
-  virtual bool begin_execution() = 0;
-  // Picks the next thread among `choice.enabled`; called at every
-  // scheduling point, also when only one thread is enabled. nullopt means
-  // the strategy has no decision (a replay ran out); `abandon` that the
-  // rest of this execution can only repeat explored ones (a sleep-set
-  // blocked DPOR execution) and should be cut short.
-  static constexpr seam::thread_id abandon = 0;
-  virtual std::optional<seam::thread_id> pick_thread(const thread_choice& choice) = 0;
-  // Picks one of `n` (at least two) alternatives of another choice than a
-  // thread (a spurious wake-up, ...).
-  virtual std::optional<std::uint32_t> pick(std::uint32_t n) = 0;
-  // Whether pick_thread must also see the points where one thread alone can
-  // run. A strategy that counts steps (PCT) or may abandon any execution
-  // (DPOR) says yes; the random walk and replay say no, and the execution
-  // then runs the only candidate without asking: most points of a typical
-  // test are such points, and asking costs a virtual call.
-  [[nodiscard]] virtual bool wants_forced_points() const noexcept { return true; }
-  // Whether the execution should record a step_log and report each step.
-  [[nodiscard]] virtual bool wants_steps() const noexcept { return false; }
-  // The last step of `log` was just closed.
-  virtual void step_closed(const step_log& /*log*/) {}
-  // Called after each execution.
-  virtual void end_execution() {}
-  // Decisions a replay still holds when the execution ends.
-  [[nodiscard]] virtual std::size_t remaining() const noexcept { return 0; }
-};
-
 // xoshiro256** seeded through splitmix64 (Blackman & Vigna): full-period,
 // equidistributed output, so every run of choices has its fair probability.
 // Inline: the random walk draws once per real choice.
@@ -108,12 +76,53 @@ class xoshiro256 {
   std::uint64_t s_[4];
 };
 
+class strategy {
+ public:
+  virtual ~strategy() = default;
+  // Called before each execution; false when the search is complete (a
+  // systematic strategy that explored its whole tree).
+  virtual bool begin_execution() = 0;
+  // Picks the next thread among `choice.enabled`; called at every
+  // scheduling point, also when only one thread is enabled. nullopt means
+  // the strategy has no decision (a replay ran out); `abandon` that the
+  // rest of this execution can only repeat explored ones (a sleep-set
+  // blocked DPOR execution) and should be cut short.
+  static constexpr seam::thread_id abandon = 0;
+  virtual std::optional<seam::thread_id> pick_thread(const thread_choice& choice) = 0;
+  // Picks one of `n` (at least two) alternatives of another choice than a
+  // thread (a spurious wake-up, ...).
+  virtual std::optional<std::uint32_t> pick(std::uint32_t n) = 0;
+  // Whether pick_thread must also see the points where one thread alone can
+  // run. A strategy that counts steps (PCT) or may abandon any execution
+  // (DPOR) says yes; the random walk and replay say no, and the execution
+  // then runs the only candidate without asking: most points of a typical
+  // test are such points, and asking costs a virtual call.
+  [[nodiscard]] virtual bool wants_forced_points() const noexcept { return true; }
+  // A strategy whose every thread choice among two or more is
+  // `enabled[g.below(enabled.size())]` for a generator g (the random walk)
+  // returns g: the execution then draws itself, without a virtual call per
+  // scheduling point. The sequence of draws is the same either way.
+  [[nodiscard]] virtual xoshiro256* uniform_generator() noexcept { return nullptr; }
+  // Whether pick_thread may return a thread outside `choice.enabled` (a
+  // replayed token of another test): then the execution checks each pick.
+  [[nodiscard]] virtual bool may_diverge() const noexcept { return false; }
+  // Whether the execution should record a step_log and report each step.
+  [[nodiscard]] virtual bool wants_steps() const noexcept { return false; }
+  // The last step of `log` was just closed.
+  virtual void step_closed(const step_log& /*log*/) {}
+  // Called after each execution.
+  virtual void end_execution() {}
+  // Decisions a replay still holds when the execution ends.
+  [[nodiscard]] virtual std::size_t remaining() const noexcept { return 0; }
+};
+
 // The seeded random walk: a uniform choice at every branch point.
 class random_strategy final : public strategy {
  public:
   explicit random_strategy(std::uint64_t seed) noexcept : rng_(seed) {}
   bool begin_execution() override { return true; }
   [[nodiscard]] bool wants_forced_points() const noexcept override { return false; }
+  [[nodiscard]] xoshiro256* uniform_generator() noexcept override { return &rng_; }
   std::optional<seam::thread_id> pick_thread(const thread_choice& choice) override;
   std::optional<std::uint32_t> pick(std::uint32_t n) override;
 
@@ -137,6 +146,7 @@ class replay_strategy final : public strategy {
   [[nodiscard]] std::size_t remaining() const noexcept override {
     return decisions_.size() - next_;
   }
+  [[nodiscard]] bool may_diverge() const noexcept override { return true; }
 
  private:
   std::vector<std::uint32_t> decisions_;
