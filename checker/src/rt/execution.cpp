@@ -227,6 +227,15 @@ void execution::fiber_entry(void* arg) {
   } catch (...) {
   }
   ex.finish(t);
+  // Straight to the next thread when it is known here, as block() does;
+  // otherwise (every thread done, a deadlock, unwinding) back to run().
+  if (ex.phase_ == phase::unwinding) return;
+  if (ex.next_ == 0) ex.next_ = ex.choose();
+  if (ex.next_ == 0 || ex.next_ == t.id) return;
+  ex.current_ = std::exchange(ex.next_, 0);
+  model_thread& next = ex.thread(ex.current_);
+  ex.arm(next);
+  t.fib->finish_to(*next.fib);
 }
 
 void execution::finish(model_thread& t) {

@@ -188,6 +188,18 @@ void fiber::exit() {
   __builtin_unreachable();
 }
 
+void fiber::finish_to(fiber& next) {
+  finished_ = true;
+  next.load_eh_globals();
+  next.scheduler_ = scheduler_;
+  // A null fake-stack slot tells ASan this fiber's fake stack can go.
+  asan_start_switch(nullptr, next.stack_.bottom, next.stack_.size);
+  tsan_switch_to(next.tsan_fiber_);
+  switch_record out{this, &next};
+  ctx::jump_fcontext(next.self_, &out);
+  __builtin_unreachable();
+}
+
 void fiber::trampoline(ctx::transfer_t from) {
   fiber* self = static_cast<const switch_record*>(from.data)->to;
   self->land(from);
