@@ -1,10 +1,15 @@
 // The lock-order graph: inversions reported once with their sites, the
-// suppression rules (gate locks, single-threaded cycles), forget, and the
+// suppression rules (gate locks, single-threaded cycles), forget, the
 // incremental search checked against a brute-force enumeration of cycles on
-// random graphs.
+// random graphs, and the topological order (Pearce-Kelly over the strongly
+// connected components): no search for an edge the order agrees with, and
+// the same reports as a reachability search per edge (lock_order_reference.hpp)
+// on random call sequences.
 #include "weft/internal/lock_order_graph.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "lock_order_reference.hpp"
 
 #include <algorithm>
 #include <array>
@@ -541,4 +546,285 @@ TEST_CASE("when the shortest cycle breaks the rules, a longer one is searched fo
     CHECK(cycles[0][0].acquired == &c);
     CHECK(graph.stats().truncated_searches == 0);
   }
+}
+
+TEST_CASE("edges added in an order the graph agrees with cost no search", "[lock_order][order]") {
+  const std::size_t n = GENERATE(std::size_t{2}, std::size_t{10}, std::size_t{100});
+  std::vector<char> locks(n);
+  lock_order_graph graph;
+  // A chain a0 -> a1 -> ... in order: each new lock goes after the others.
+  for (std::size_t i = 0; i + 1 < n; ++i)
+    CHECK(graph.add_edge(1, &locks[i], here, &locks[i + 1], here).empty());
+  CHECK(graph.stats().additions_without_search == n - 1);
+  // Any edge forward along the chain agrees with the order, new site or not.
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<std::size_t> pick(0, n - 1);
+  for (int k = 0; k < 200; ++k) {
+    std::size_t a = pick(rng);
+    std::size_t b = pick(rng);
+    if (a == b) continue;
+    if (b < a) std::swap(a, b);
+    const auto thread = static_cast<weft::seam::thread_id>(1 + k % 3);
+    CHECK(graph.add_edge(thread, &locks[a], here, &locks[b], here).empty());
+  }
+  CHECK(graph.stats().searches == 0);
+  CHECK(graph.stats().reorder_searches == 0);
+  CHECK(graph.stats().search_steps == 0);
+  CHECK(graph.stats().additions_without_search ==
+        graph.stats().edges_added + graph.stats().sites_added);
+  graph.check_invariants();
+
+  // Built backwards, each edge brings a new lock, which goes first.
+  lock_order_graph backwards;
+  for (std::size_t i = n - 1; i > 0; --i)
+    CHECK(backwards.add_edge(1, &locks[i - 1], here, &locks[i], here).empty());
+  CHECK(backwards.stats().searches == 0);
+  backwards.check_invariants();
+}
+
+TEST_CASE("an edge against the order searches only the region it affects", "[lock_order][order]") {
+  const std::size_t n = GENERATE(std::size_t{2}, std::size_t{10}, std::size_t{100});
+  std::vector<char> x(n);
+  std::vector<char> y(n);
+  std::vector<char> elsewhere(8);
+  lock_order_graph graph;
+  // Two chains, x before y (y's locks are newer), and locks before and
+  // after both, which no search may visit.
+  for (std::size_t i = 0; i + 1 < elsewhere.size() / 2; ++i)
+    CHECK(graph.add_edge(1, &elsewhere[i], here, &elsewhere[i + 1], here).empty());
+  CHECK(graph.add_edge(1, &elsewhere[3], here, &x[0], here).empty());
+  for (std::size_t i = 0; i + 1 < n; ++i)
+    CHECK(graph.add_edge(1, &x[i], here, &x[i + 1], here).empty());
+  for (std::size_t i = 0; i + 1 < n; ++i)
+    CHECK(graph.add_edge(1, &y[i], here, &y[i + 1], here).empty());
+  CHECK(graph.add_edge(1, &y[n - 1], here, &elsewhere[4], here).empty());
+  for (std::size_t i = 4; i + 1 < elsewhere.size(); ++i)
+    CHECK(graph.add_edge(1, &elsewhere[i], here, &elsewhere[i + 1], here).empty());
+  CHECK(graph.stats().searches == 0);
+
+  // y's last lock before x's first: all of x must move after all of y.
+  CHECK(graph.add_edge(2, &y[n - 1], here, &x[0], here).empty());
+  CHECK(graph.stats().reorder_searches == 1);
+  // The region: x, and y but y[0], which went to the bottom of the order
+  // when it came (as a new held lock).
+  CHECK(graph.stats().reorder_visits == 2 * n - 1);
+  CHECK(graph.stats().cycle_searches == 0);
+  graph.check_invariants();
+  // After which every edge from y into x agrees with the order.
+  for (std::size_t i = 0; i < n; ++i)
+    CHECK(graph.add_edge(3, &y[i], here, &x[n - 1 - i], here).empty());
+  CHECK(graph.stats().reorder_searches == 1);
+  graph.check_invariants();
+}
+
+TEST_CASE("an edge that closes a cycle merges components; forget splits them",
+          "[lock_order][order]") {
+  lock_order_graph graph;
+  int a = 0;
+  int b = 0;
+  int c = 0;
+  int d = 0;
+  CHECK(graph.add_edge(1, &a, here, &b, here).empty());
+  CHECK(graph.add_edge(2, &b, here, &c, here).empty());
+  CHECK(graph.stats().reorder_searches == 0);
+  // c -> a is against the order: the reorder search finds the cycle.
+  CHECK(graph.add_edge(3, &c, here, &a, here).size() == 1);
+  CHECK(graph.stats().reorder_searches == 1);
+  CHECK(graph.stats().components_merged == 2);
+  CHECK(graph.stats().cycle_searches == 1);
+  graph.check_invariants();
+
+  // An edge inside the component closes a cycle without a reorder search.
+  CHECK(graph.add_edge(4, &a, here, &c, here).size() == 1);  // a -> c -> a
+  CHECK(graph.stats().reorder_searches == 1);
+  CHECK(graph.stats().cycle_searches == 2);
+
+  // A new lock after the component, then an edge back into it: merged.
+  CHECK(graph.add_edge(5, &a, here, &d, here).empty());
+  CHECK(graph.stats().reorder_searches == 1);
+  const auto through_d = graph.add_edge(6, &d, here, &b, here);
+  REQUIRE(through_d.size() == 1);
+  CHECK(through_d[0].size() == 4);  // d -> b -> c -> a -> d
+  CHECK(graph.stats().components_merged == 3);
+  graph.check_invariants();
+
+  // Without d, {a, b, c} is still one component; without b, c -> a and a -> c remain one.
+  graph.forget(&d);
+  CHECK(graph.stats().components_split == 0);
+  graph.check_invariants();
+  graph.forget(&b);
+  CHECK(graph.stats().components_split == 0);
+  graph.check_invariants();
+  CHECK(graph.reported_cycle_count() == 1);  // a -> c -> a
+  // Afresh: a component that loses the lock its cycles all go through
+  // falls apart.
+  graph.forget(&a);
+  CHECK(graph.lock_count() == 0);
+  CHECK(graph.add_edge(1, &a, here, &b, here).empty());
+  CHECK(graph.add_edge(2, &b, here, &c, here).empty());
+  CHECK(graph.add_edge(3, &c, here, &a, here).size() == 1);
+  CHECK(graph.add_edge(4, &c, here, &d, here).empty());
+  CHECK(graph.add_edge(5, &d, here, &a, here).size() == 1);  // c -> d -> a -> b -> c
+  // Without b, no cycle is left: three components, c before d before a.
+  graph.forget(&b);
+  CHECK(graph.stats().components_split == 1);
+  graph.check_invariants();
+  // And an edge back from a to c closes a cycle again, found by a reorder.
+  const auto reorders = graph.stats().reorder_searches;
+  CHECK(graph.add_edge(6, &a, here, &c, here).size() == 1);  // a -> c -> a
+  CHECK(graph.stats().reorder_searches == reorders + 1);
+  graph.check_invariants();
+}
+
+namespace {
+
+using weft::testing::bfs_lock_order_graph;
+
+// Same cycles, same edges, same sites, in the same order; else what differs.
+std::string difference(const std::vector<lock_order_cycle>& got,
+                       const std::vector<lock_order_cycle>& want) {
+  auto same_edge = [](const auto& g, const auto& w) {
+    return g.held == w.held && g.acquired == w.acquired && g.site.thread == w.site.thread &&
+           g.site.gates == w.site.gates && g.site.held_where.line() == w.site.held_where.line() &&
+           g.site.acquired_where.line() == w.site.acquired_where.line();
+  };
+  auto same = [&](const lock_order_cycle& g, const lock_order_cycle& w) {
+    return std::equal(g.begin(), g.end(), w.begin(), w.end(), same_edge);
+  };
+  if (std::equal(got.begin(), got.end(), want.begin(), want.end(), same)) return {};
+  std::string out = "got:";
+  for (const auto& c : got)
+    out += "\n  " + describe_cycle(c);
+  out += "\nwant:";
+  for (const auto& c : want)
+    out += "\n  " + describe_cycle(c);
+  return out;
+}
+
+// The counters both keep, and the sizes; what differs, if anything.
+std::string difference(const lock_order_graph& graph, const bfs_lock_order_graph& reference) {
+  const auto& g = graph.stats();
+  const auto& r = reference.stats();
+  const std::pair<const char*, std::array<std::uint64_t, 2>> pairs[] = {
+      {"edges_added", {g.edges_added, r.edges_added}},
+      {"sites_added", {g.sites_added, r.sites_added}},
+      {"duplicates", {g.duplicates, r.duplicates}},
+      {"sites_dropped", {g.sites_dropped, r.sites_dropped}},
+      {"cycle_searches", {g.cycle_searches, r.cycle_searches}},
+      {"truncated_searches", {g.truncated_searches, r.truncated_searches}},
+      {"cycles_reported", {g.cycles_reported, r.cycles_reported}},
+      {"lock_count", {graph.lock_count(), reference.lock_count()}},
+      {"edge_count", {graph.edge_count(), reference.edge_count()}},
+      {"reported_cycle_count", {graph.reported_cycle_count(), reference.reported_cycle_count()}},
+  };
+  std::string out;
+  for (const auto& [name, values] : pairs) {
+    if (values[0] != values[1]) {
+      out += std::string(name) + ": " + std::to_string(values[0]) + " (reference " +
+             std::to_string(values[1]) + ") ";
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the order changes what a new edge costs, not what it reports",
+          "[lock_order][order][reference]") {
+  const int lock_total = GENERATE(4, 8, 12);
+  const int variant = GENERATE(0, 1, 2, 3);
+  const std::uint64_t seed = GENERATE(range(std::uint64_t{1}, std::uint64_t{7}));
+  CAPTURE(lock_total, variant, seed);
+  lock_order_graph::options opts;
+  switch (variant) {
+    case 1:  // every cycle counts
+      opts.require_distinct_threads = false;
+      opts.suppress_gated = false;
+      break;
+    case 2:  // every reportable cycle, every site
+      opts.max_cycles_per_search = 1'000;
+      opts.max_sites_per_edge = 64;
+      break;
+    case 3:  // searches cut short, few sites
+      opts.max_cycles_per_search = 3;
+      opts.max_search_steps = 12;
+      opts.max_sites_per_edge = 2;
+      break;
+    default:
+      break;
+  }
+  lock_order_graph graph(opts);
+  bfs_lock_order_graph reference(opts);
+  std::vector<char> locks(static_cast<std::size_t>(lock_total) + 2);  // two extra gates
+  const std::array<weft::source_location, 3> where{weft::source_location::current(),
+                                                   weft::source_location::current(),
+                                                   weft::source_location::current()};
+  auto lock = [&](int i) { return static_cast<const void*>(&locks[static_cast<std::size_t>(i)]); };
+
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> pick_lock(0, lock_total - 1);
+  std::uniform_int_distribution<int> pick_gate(0, lock_total + 1);
+  std::uniform_int_distribution<weft::seam::thread_id> pick_thread(1, 3);
+  std::uniform_int_distribution<std::size_t> pick_where(0, where.size() - 1);
+  std::uniform_int_distribution<int> percent(0, 99);
+  std::uniform_int_distribution<int> pick_count(0, 2);
+
+  int closing = 0;
+  for (int step = 0; step < 100; ++step) {
+    const int roll = percent(rng);
+    if (roll < 6) {
+      const int l = pick_lock(rng);
+      graph.forget(lock(l));
+      reference.forget(lock(l));
+    } else if (roll < 50) {
+      // One edge: whether it closes a cycle is known beforehand.
+      const int held = pick_lock(rng);
+      const int acquired = pick_lock(rng);
+      std::vector<const void*> gates;
+      for (int g = pick_count(rng); g > 0; --g)
+        gates.push_back(lock(pick_gate(rng)));
+      const bool closes = held != acquired && reference.reaches(lock(acquired), lock(held));
+      const auto before = graph.stats();
+      const auto thread = pick_thread(rng);
+      const auto held_where = where[pick_where(rng)];
+      const auto acquired_where = where[pick_where(rng)];
+      const auto got =
+          graph.add_edge(thread, lock(held), held_where, lock(acquired), acquired_where, gates);
+      const auto want =
+          reference.add_edge(thread, lock(held), held_where, lock(acquired), acquired_where, gates);
+      REQUIRE(difference(got, want).empty());
+      const auto& after = graph.stats();
+      const bool added =
+          after.edges_added + after.sites_added > before.edges_added + before.sites_added;
+      // A search for cycles runs exactly when a new edge or site closes one.
+      CHECK(after.cycle_searches - before.cycle_searches == (added && closes ? 1U : 0U));
+      if (added && !closes) CHECK(after.searches - before.searches <= 1);  // a reorder at most
+      closing += added && closes ? 1 : 0;
+    } else {
+      // A thread holding up to three locks takes another.
+      const int acquired = pick_lock(rng);
+      std::vector<held_lock> held;
+      for (int h = pick_count(rng) + 1; h > 0; --h) {
+        const int l = pick_lock(rng);
+        const bool dup = std::any_of(held.begin(), held.end(),
+                                     [&](const held_lock& x) { return x.lock == lock(l); });
+        if (l != acquired && !dup) held.push_back({lock(l), where[pick_where(rng)]});
+      }
+      const auto thread = pick_thread(rng);
+      const auto acquired_where = where[pick_where(rng)];
+      REQUIRE(difference(graph.on_acquire(thread, lock(acquired), acquired_where, held),
+                         reference.on_acquire(thread, lock(acquired), acquired_where, held))
+                  .empty());
+    }
+    graph.check_invariants();
+    REQUIRE(difference(graph, reference).empty());
+  }
+  // Every search is a reorder or finds a cycle: none is wasted.
+  CHECK(graph.stats().searches == graph.stats().reorder_searches + graph.stats().cycle_searches);
+  CHECK(graph.stats().additions_without_search + graph.stats().reorder_searches +
+            graph.stats().cycle_searches >=
+        graph.stats().edges_added + graph.stats().sites_added);
+  // The sequences do get cyclic, and against the order.
+  CHECK(closing > 0);
+  CHECK(graph.stats().reorder_searches > 0);
 }

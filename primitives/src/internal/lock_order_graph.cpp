@@ -1,6 +1,7 @@
 #include "weft/internal/lock_order_graph.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <stdexcept>
 #include <string_view>
@@ -22,6 +23,10 @@ void erase_one(std::vector<T>& v, const T& value) {
     *it = v.back();
     v.pop_back();
   }
+}
+
+[[noreturn]] void broken(const char* what) {
+  throw std::logic_error(std::string("weft internal error (lock_order_graph): ") + what);
 }
 
 bool contains(const std::vector<const void*>& v, const void* value) {
@@ -284,8 +289,8 @@ std::vector<lock_order_cycle> lock_order_graph::add(seam::thread_id thread, cons
     e->sites.push_back(lock_order_site{thread, held_where, acquired_where, gates.sorted()});
     ++stats_.sites_added;
   } else {
-    node& from = node_for(held);
-    node& to = node_for(acquired);
+    node& from = node_for(held, end::bottom);
+    node& to = node_for(acquired, end::top);
     e = &edges_[edge_key{held, acquired}];
     e->from = &from;
     e->to = &to;
@@ -294,19 +299,260 @@ std::vector<lock_order_cycle> lock_order_graph::add(seam::thread_id thread, cons
     to.in.push_back(e);
     ++stats_.edges_added;
   }
+  // Whether the edge (or, for a new site, the edge it joins) lies on a
+  // cycle: only an edge against the order needs a search to tell. A known
+  // edge between components is in order (check_invariants), so a new site
+  // of it is cleared here too.
+  if (e->from->component != e->to->component) {
+    if (e->from->component->order < e->to->component->order) {
+      ++stats_.additions_without_search;
+      return {};
+    }
+    reorder(e->from->component, e->to->component);
+    if (e->from->component != e->to->component) return {};
+  }
   return find_cycles(*e, e->sites.size() - 1);
+}
+
+// Pearce and Kelly's reordering after an edge from component `from` to
+// component `to` against the order (from->order > to->order), on the graph of
+// components. Only the region between the two orders can be affected:
+// forward, the components `to` reaches with an order below from's; backward,
+// those that reach `from` with an order above to's. If the forward search
+// reaches `from`, the edge closes a cycle, and the components reached both
+// ways (every one on a path from `to` to `from`) become one.
+void lock_order_graph::reorder(node* from, node* to) {
+  ++stats_.searches;
+  ++stats_.reorder_searches;
+  const std::uint64_t lower = to->order;
+  const std::uint64_t upper = from->order;
+  std::uint64_t steps = 0;
+  std::uint64_t visits = 0;
+
+  // Each region is kept with the orders, as read while searching: the
+  // reordering below sorts them without touching the locks again.
+  using placed = std::pair<std::uint64_t, node*>;
+  const std::uint64_t forward = ++epoch_;
+  std::vector<placed> ahead{{lower, to}};  // the forward region
+  to->forward_mark = forward;
+  bool cycle = false;
+  for (std::size_t head = 0; head < ahead.size(); ++head) {
+    node* c = ahead[head].second;
+    // Beyond `from`, everything is ordered above it.
+    if (c == from) continue;
+    auto expand = [&](node* lock) {
+      ++visits;
+      for (edge* e : lock->out) {
+        ++steps;
+        node* w = e->to->component;
+        if (w->forward_mark == forward || w->order > upper) continue;
+        w->forward_mark = forward;
+        cycle = cycle || w == from;
+        ahead.emplace_back(w->order, w);
+      }
+    };
+    if (c->members.empty()) {
+      expand(c);
+    } else {
+      for (node* m : c->members)
+        expand(m);
+    }
+  }
+
+  const std::uint64_t backward = ++epoch_;
+  std::vector<placed> behind{{upper, from}};  // the backward region
+  from->backward_mark = backward;
+  for (std::size_t head = 0; head < behind.size(); ++head) {
+    node* c = behind[head].second;
+    if (c == to) continue;
+    auto expand = [&](node* lock) {
+      ++visits;
+      for (edge* e : lock->in) {
+        ++steps;
+        node* w = e->from->component;
+        if (w->backward_mark == backward || w->order < lower) continue;
+        w->backward_mark = backward;
+        behind.emplace_back(w->order, w);
+      }
+    };
+    if (c->members.empty()) {
+      expand(c);
+    } else {
+      for (node* m : c->members)
+        expand(m);
+    }
+  }
+  stats_.search_steps += steps;
+  stats_.reorder_visits += visits;
+
+  // The region's places in the order, handed out again: first the
+  // components that must come before (they reach `from`), then those on a
+  // cycle with the edge, as one, then the ones that must come after (`to`
+  // reaches them); each group keeps its internal order. The backward group
+  // takes the smallest places and the forward group the largest, so no
+  // component moves past one outside the region that it has an edge with.
+  // Without a cycle the regions are disjoint.
+  std::vector<placed>& first = behind;  // reach `from`, not on a cycle with the edge
+  std::vector<placed>& last = ahead;    // reached from `to`, not on a cycle with it
+  std::vector<placed> merged;           // on a cycle with the edge
+  if (cycle) {
+    std::erase_if(first, [&](const placed& p) { return p.second->forward_mark == forward; });
+    for (const placed& p : last) {
+      if (p.second->backward_mark == backward) merged.push_back(p);
+    }
+    std::erase_if(last, [&](const placed& p) { return p.second->backward_mark == backward; });
+  }
+  std::sort(first.begin(), first.end());
+  std::sort(last.begin(), last.end());
+  std::sort(merged.begin(), merged.end());
+  std::vector<std::uint64_t> places(first.size() + last.size() + merged.size());
+  auto order_of = [](const placed& p) { return p.first; };
+  std::transform(first.begin(), first.end(), places.begin(), order_of);
+  const auto first_end = places.begin() + static_cast<std::ptrdiff_t>(first.size());
+  const auto last_end = std::transform(last.begin(), last.end(), first_end, order_of);
+  std::transform(merged.begin(), merged.end(), last_end, order_of);
+  std::inplace_merge(places.begin(), first_end, last_end);
+  std::inplace_merge(places.begin(), last_end, places.end());
+  std::size_t next = 0;
+  for (const placed& p : first)
+    p.second->order = places[next++];
+  if (cycle) {
+    std::vector<node*> on_cycle;
+    on_cycle.reserve(merged.size());
+    for (const placed& p : merged)
+      on_cycle.push_back(p.second);
+    merge(on_cycle, places[next]);
+  }
+  next = places.size() - last.size();
+  for (const placed& p : last)
+    p.second->order = places[next++];
+}
+
+// Makes `components` (representatives, two or more) one component at
+// `order`, represented by the largest, whose members list grows.
+void lock_order_graph::merge(std::vector<node*>& components, std::uint64_t order) {
+  auto size = [](const node* c) { return std::max<std::size_t>(c->members.size(), 1); };
+  node* rep = *std::max_element(components.begin(), components.end(),
+                                [&](const node* a, const node* b) { return size(a) < size(b); });
+  if (rep->members.empty()) rep->members.push_back(rep);
+  for (node* c : components) {
+    if (c == rep) continue;
+    if (c->members.empty()) {
+      c->component = rep;
+      rep->members.push_back(c);
+    } else {
+      for (node* m : c->members) {
+        m->component = rep;
+        rep->members.push_back(m);
+      }
+      c->members.clear();
+      c->members.shrink_to_fit();
+    }
+    ++stats_.components_merged;
+  }
+  rep->order = order;
+}
+
+// Recomputes the components of `locks` (those still in the graph), the
+// rest of a component that lost a lock at `order`, with Tarjan's algorithm,
+// and gives them places in the order: `order` and, if it fell apart, the
+// places after it, made free by moving every later component up.
+void lock_order_graph::split(const std::vector<const void*>& locks, std::uint64_t order) {
+  std::vector<node*> set;
+  set.reserve(locks.size());
+  for (const void* lock : locks) {
+    if (const auto it = nodes_.find(lock); it != nodes_.end()) set.push_back(&it->second);
+  }
+  if (set.empty()) return;
+  const std::uint64_t in_set = ++epoch_;
+  for (node* v : set) {
+    v->forward_mark = in_set;
+    v->index = 0;
+  }
+  // Iterative Tarjan over the edges inside the set. It completes a
+  // component only after every component it reaches, so `pieces` comes out
+  // in reverse topological order.
+  std::vector<std::vector<node*>> pieces;
+  std::vector<node*> stack;
+  struct frame {
+    node* v;
+    std::size_t next_edge;
+  };
+  std::vector<frame> calls;
+  std::size_t counter = 0;
+  auto visit = [&](node* v) {
+    v->index = v->low = ++counter;
+    v->on_path = true;
+    stack.push_back(v);
+    calls.push_back(frame{v, 0});
+  };
+  for (node* root : set) {
+    if (root->index != 0) continue;
+    visit(root);
+    while (!calls.empty()) {
+      frame& f = calls.back();
+      node* v = f.v;
+      if (f.next_edge < v->out.size()) {
+        node* w = v->out[f.next_edge++]->to;
+        if (w->forward_mark != in_set) continue;
+        if (w->index == 0) {
+          visit(w);  // invalidates f
+        } else if (w->on_path) {
+          v->low = std::min(v->low, w->index);
+        }
+        continue;
+      }
+      calls.pop_back();
+      if (!calls.empty()) {
+        node* parent = calls.back().v;
+        parent->low = std::min(parent->low, v->low);
+      }
+      if (v->low != v->index) continue;
+      std::vector<node*> piece;
+      node* w = nullptr;
+      do {
+        w = stack.back();
+        stack.pop_back();
+        w->on_path = false;
+        piece.push_back(w);
+      } while (w != v);
+      pieces.push_back(std::move(piece));
+    }
+  }
+  std::reverse(pieces.begin(), pieces.end());
+
+  if (pieces.size() > 1) {
+    ++stats_.components_split;
+    const std::uint64_t room = pieces.size() - 1;
+    for (auto& [lock, n] : nodes_) {
+      if (n.forward_mark != in_set && n.component == &n && n.order > order) n.order += room;
+    }
+    top_ += room;
+  }
+  for (std::vector<node*>& piece : pieces) {
+    node* rep = piece.front();
+    for (node* m : piece) {
+      m->component = rep;
+      m->members.clear();
+    }
+    rep->order = order++;
+    if (piece.size() > 1) rep->members = std::move(piece);
+  }
 }
 
 std::vector<lock_order_cycle> lock_order_graph::find_cycles(edge& closing, std::size_t site_index) {
   std::vector<lock_order_cycle> found;
   node* const start = closing.to;
   node* const target = closing.from;
+  // Every cycle through the edge lies in its component.
+  node* const component = target->component;
   ++stats_.searches;
-  if (start->out.empty() || target->in.empty()) return found;
 
   // Breadth-first reachability from `start`, remembering the edge that first
   // reached each node, so that the path found is a shortest one. The target
-  // is not expanded: a simple path ends there.
+  // is not expanded: a simple path ends there. Leaving the component leads
+  // nowhere back, so the search stays inside, which changes neither the
+  // nodes it reaches there nor the order it reaches them in.
   const std::uint64_t forward = ++epoch_;
   std::vector<node*> queue{start};
   start->forward_mark = forward;
@@ -316,7 +562,7 @@ std::vector<lock_order_cycle> lock_order_graph::find_cycles(edge& closing, std::
     for (edge* e : queue[head]->out) {
       ++steps;
       node* w = e->to;
-      if (w->forward_mark == forward) continue;
+      if (w->forward_mark == forward || w->component != component) continue;
       w->forward_mark = forward;
       w->parent = e;
       if (w != target) queue.push_back(w);
@@ -364,9 +610,16 @@ std::vector<lock_order_cycle> lock_order_graph::find_cycles(edge& closing, std::
   return found;
 }
 
-lock_order_graph::node& lock_order_graph::node_for(const void* lock) {
-  node& n = nodes_[lock];
-  n.lock = lock;
+lock_order_graph::node& lock_order_graph::node_for(const void* lock, end place) {
+  const auto [it, added] = nodes_.try_emplace(lock);
+  node& n = it->second;
+  if (added) {
+    // A new lock has no edges yet: it may go anywhere in the order, and at
+    // the end its first edge needs, that edge agrees with the order.
+    n.lock = lock;
+    n.component = &n;
+    n.order = place == end::bottom ? bottom_-- : top_++;
+  }
   return n;
 }
 
@@ -375,6 +628,13 @@ void lock_order_graph::forget(const void* lock) {
   if (it == nodes_.end()) return;
   node& n = it->second;
   if (n.reported_cycles > 0) unreport_cycles_through(lock);
+  // The rest of its component, which may fall apart without it. (Removing a
+  // lock leaves the order of the others topological.)
+  const std::uint64_t order = n.component->order;
+  std::vector<const void*> rest;
+  for (const node* m : n.component->members) {
+    if (m != &n) rest.push_back(m->lock);
+  }
   std::vector<const void*> neighbours;
   for (edge* e : n.out) {
     erase_one(e->to->in, e);
@@ -393,6 +653,9 @@ void lock_order_graph::forget(const void* lock) {
     const auto v = nodes_.find(neighbour);
     if (v != nodes_.end() && v->second.in.empty() && v->second.out.empty()) nodes_.erase(v);
   }
+  // (A neighbour left without edges was alone in its component, or in
+  // `rest`, which split() rechecks.)
+  if (!rest.empty()) split(rest, order);
 }
 
 void lock_order_graph::unreport_cycles_through(const void* lock) {
@@ -412,6 +675,8 @@ void lock_order_graph::clear() {
   edges_.clear();
   nodes_.clear();
   reported_.clear();
+  bottom_ = middle - 1;
+  top_ = middle;
   stats_ = {};
 }
 
@@ -440,6 +705,11 @@ void lock_order_graph::check_invariants() const {
   };
   std::size_t out_total = 0;
   std::size_t in_total = 0;
+  std::unordered_map<const void*, std::size_t> on_cycles;  // a lock is on a cycle at most once
+  for (const auto& cycle : reported_) {
+    for (const void* lock : cycle)
+      ++on_cycles[lock];
+  }
   for (const auto& [lock, n] : nodes_) {
     if (n.lock != lock) fail("node keyed by another lock");
     if (n.out.empty() && n.in.empty()) fail("node without edges");
@@ -454,10 +724,10 @@ void lock_order_graph::check_invariants() const {
     }
     out_total += n.out.size();
     in_total += n.in.size();
-    std::size_t on_cycles = 0;
-    for (const auto& cycle : reported_)
-      on_cycles += contains(cycle, lock) ? 1U : 0U;
-    if (on_cycles != n.reported_cycles) fail("reported-cycle count is off");
+    const auto counted = on_cycles.find(lock);
+    if ((counted == on_cycles.end() ? 0 : counted->second) != n.reported_cycles) {
+      fail("reported-cycle count is off");
+    }
   }
   if (out_total != edges_.size() || in_total != edges_.size()) fail("edge lists and table differ");
   for (const auto& [key, e] : edges_) {
@@ -469,11 +739,77 @@ void lock_order_graph::check_invariants() const {
       if (contains(s.gates, key.held) || contains(s.gates, key.acquired)) fail("edge lock a gate");
     }
   }
+  check_order();
   for (const auto& cycle : reported_) {
     for (std::size_t i = 0; i < cycle.size(); ++i) {
       if (!edges_.contains(edge_key{cycle[i], cycle[(i + 1) % cycle.size()]})) {
         fail("reported cycle lost an edge");
       }
+    }
+  }
+}
+
+void lock_order_graph::check_order() const {
+  std::unordered_set<std::uint64_t> places;
+  std::size_t in_components = 0;
+  for (const auto& [lock, n] : nodes_) {
+    const node* rep = n.component;
+    if (rep == nullptr) broken("lock without a component");
+    const auto r = nodes_.find(rep->lock);
+    if (r == nodes_.end() || &r->second != rep) broken("component represented by no lock");
+    if (rep->component != rep) broken("component represented by a lock of another");
+    if (rep != &n) {
+      if (!n.members.empty()) broken("members kept by a lock that represents no component");
+      if (std::find(rep->members.begin(), rep->members.end(), &n) == rep->members.end()) {
+        broken("lock missing from its component's members");
+      }
+      continue;
+    }
+    if (n.order <= bottom_ || n.order >= top_) broken("order outside the range handed out");
+    if (!places.insert(n.order).second) broken("two components share a place in the order");
+    if (n.members.size() == 1) broken("one-lock component with a members list");
+    for (const node* m : n.members) {
+      if (m->component != &n) broken("member of another component");
+    }
+    in_components += std::max<std::size_t>(n.members.size(), 1);
+  }
+  if (in_components != nodes_.size()) broken("components do not partition the locks");
+  for (const auto& [key, e] : edges_) {
+    if (e.from->component != e.to->component &&
+        e.from->component->order >= e.to->component->order) {
+      broken("edge between components against the topological order");
+    }
+  }
+  // Every component is strongly connected: its representative reaches all
+  // its members inside it, and all reach it. With the order, which rules out
+  // cycles between components, the components are exactly the strongly
+  // connected ones.
+  std::unordered_map<const node*, std::size_t> index;
+  index.reserve(nodes_.size());
+  for (const auto& [lock, n] : nodes_)
+    index.emplace(&n, index.size());
+  std::vector<char> reached(nodes_.size(), 0);
+  std::vector<const node*> stack;
+  for (const auto& [lock, n] : nodes_) {
+    if (n.component != &n || n.members.empty()) continue;
+    for (const bool forward : {true, false}) {
+      std::size_t count = 1;
+      reached[index.at(&n)] = 1;
+      stack.assign(1, &n);
+      while (!stack.empty()) {
+        const node* v = stack.back();
+        stack.pop_back();
+        for (const edge* e : forward ? v->out : v->in) {
+          const node* w = forward ? e->to : e->from;
+          if (w->component != &n || reached[index.at(w)] != 0) continue;
+          reached[index.at(w)] = 1;
+          ++count;
+          stack.push_back(w);
+        }
+      }
+      for (const node* m : n.members)
+        reached[index.at(m)] = 0;
+      if (count != n.members.size()) broken("component not strongly connected");
     }
   }
 }

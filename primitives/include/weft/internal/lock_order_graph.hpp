@@ -55,22 +55,60 @@
 // held sets; and decide for themselves how shared (reader) acquisitions count
 // (adding them is conservative).
 //
+// How a new edge learns whether it closes a cycle, without a search in the
+// common case. The graph keeps its strongly connected components (the locks
+// that lie on a common cycle) and a topological order of them: a number per
+// component such that every edge between two components goes from the
+// smaller number to the larger (Pearce and Kelly's dynamic topological
+// order, "A dynamic topological sort algorithm for directed acyclic graphs",
+// JEA 2006, run on the graph of components, which is acyclic even when the
+// lock graph is not). A new edge `held -> acquired`
+//   * between components, in order: closes no cycle (a cycle would lead from
+//     `acquired` back to `held`, against the order). Recorded; no search;
+//   * between components, against the order: Pearce-Kelly's bounded search
+//     over the affected region (the components numbered between the two,
+//     forward from `acquired` and backward from `held`) either reorders that
+//     region or, when it reaches `held`, finds that the edge closes a cycle;
+//     then the components on the cycles (reached both ways) merge into one;
+//   * inside one component: closes a cycle.
+// A lock new to the graph has no edges, so it can go anywhere in the order:
+// a new `held` goes to the bottom, a new `acquired` to the top, and the edge
+// that brought it agrees with the order.
+// An edge that closes a cycle runs the search for reportable cycles below,
+// confined to the component (every cycle through the edge lies in it). A new
+// site on a known edge closes a cycle exactly when the edge is inside a
+// component; between components it costs no search. So the reports are the
+// same as those of a plain reachability search per new edge or site, and
+// only the cost differs. forget() recomputes the components of the lock's
+// component (Tarjan), which falls apart when the lock held its cycles
+// together.
+//
 // Complexity (V locks, E edges, K = max_sites_per_edge, g = locks held):
 //   * an edge already known with a dominating site: one hash lookup and
 //     O(K * g^2) comparisons; no search, no allocation;
-//   * a new edge or site: a breadth-first reachability search over the part
-//     of the graph reachable from `acquired`, O(V + E). Only if `held` is
-//     reachable (the edge closes a cycle): the cycle along the shortest path
-//     is checked against the rules in O(L * K^L) at worst for L edges (the
-//     site choices; in practice O(L)); if it is not reportable, or more
-//     cycles are wanted, simple cycles through the edge are enumerated
-//     depth-first over the locks that lie on some path from `acquired` to
-//     `held`, until `max_cycles_per_search` reportable cycles were found or
-//     `max_search_steps` edge and site visits were spent. A search cut off by
-//     the step limit is counted in stats().truncated_searches: it may have
-//     missed a reportable cycle through this edge;
+//   * a new edge or site between components, in the order: O(1) beyond the
+//     insertion; no search;
+//   * a new edge against the order: Pearce-Kelly's search and reordering,
+//     O(r log r + e_r) for the r components (their locks' e_r edges) in the
+//     affected region; at worst O(V log V + E), typically far less. It scans
+//     both sides of the region, so a wide reorder costs a few times one
+//     reachability search from `acquired` (see bench_lock_order_graph). A
+//     merge moves the locks of all but the largest merged component;
+//   * an edge or site inside a component (it closes a cycle): a
+//     breadth-first search confined to the component, O(V_c + E_c). The cycle
+//     along the shortest path is checked against the rules in O(L * K^L) at
+//     worst for L edges (the site choices; in practice O(L)); if it is not
+//     reportable, or more cycles are wanted, simple cycles through the edge
+//     are enumerated depth-first over the locks that lie on some path from
+//     `acquired` to `held`, until `max_cycles_per_search` reportable cycles
+//     were found or `max_search_steps` edge and site visits were spent. A
+//     search cut off by the step limit is counted in
+//     stats().truncated_searches: it may have missed a reportable cycle
+//     through this edge;
 //   * forget(lock): O(degree * neighbour degree), plus O(R * L) over the R
-//     reported cycles when the lock is on one of them;
+//     reported cycles when the lock is on one of them, plus, when it is in a
+//     component of several locks, O(V_c + E_c) to recompute that component's
+//     components and, if it splits, O(V) to make room for them in the order;
 //   * memory: O(V + E * K * g) plus the reported cycles.
 //
 // Concurrency contract: a plain data structure with no internal locking.
@@ -146,11 +184,17 @@ class lock_order_graph {
     std::uint64_t sites_added = 0;         // sites added to known edges
     std::uint64_t duplicates = 0;          // calls that changed nothing
     std::uint64_t sites_dropped = 0;       // useful sites beyond max_sites_per_edge
-    std::uint64_t searches = 0;            // reachability searches run
+    std::uint64_t searches = 0;            // reorder searches plus cycle searches
     std::uint64_t cycle_searches = 0;      // searches where the edge closed a cycle
     std::uint64_t search_steps = 0;        // edge and site visits, all searches
     std::uint64_t truncated_searches = 0;  // cut off by max_search_steps
     std::uint64_t cycles_reported = 0;
+    // The topological order (see "How a new edge learns ..." above).
+    std::uint64_t additions_without_search = 0;  // new edges and sites the order cleared
+    std::uint64_t reorder_searches = 0;          // new edges against the order
+    std::uint64_t reorder_visits = 0;            // locks whose edges those searches scanned
+    std::uint64_t components_merged = 0;         // components absorbed into another
+    std::uint64_t components_split = 0;          // components forget() broke up
   };
 
   lock_order_graph() : lock_order_graph(options{}) {}
@@ -201,22 +245,34 @@ class lock_order_graph {
   [[nodiscard]] const options& config() const noexcept { return options_; }
 
   // Verifies the internal invariants (adjacency lists agree with the edge
-  // table, reported-cycle counts agree); throws std::logic_error naming the
-  // broken one. For tests.
+  // table, reported-cycle counts agree, the components are exactly the
+  // strongly connected components and every edge between two of them agrees
+  // with the topological order); throws std::logic_error naming the broken
+  // one. O(V + E + R * L). For tests.
   void check_invariants() const;
 
  private:
   struct edge;
   struct node {
     const void* lock = nullptr;
-    std::vector<edge*> out;
-    std::vector<edge*> in;
-    std::size_t reported_cycles = 0;  // reported cycles through this lock
-    // Search scratch, valid for the search whose epoch it holds.
+    // The strongly connected component: its representative, one of its
+    // locks, which holds the component's place in the topological order and,
+    // for a component of two or more locks, its members (itself included).
+    // (The fields the searches read come first, to share cache lines.)
+    node* component = nullptr;
+    std::uint64_t order = 0;
+    // Search scratch, valid for the search whose epoch it holds. The reorder
+    // search marks representatives, the cycle search locks.
     std::uint64_t forward_mark = 0;
     std::uint64_t backward_mark = 0;
-    edge* parent = nullptr;  // the edge the reachability search came in by
-    bool on_path = false;
+    std::vector<edge*> out;
+    std::vector<edge*> in;
+    std::vector<node*> members;
+    std::size_t reported_cycles = 0;  // reported cycles through this lock
+    edge* parent = nullptr;           // the edge the reachability search came in by
+    bool on_path = false;             // also: on Tarjan's stack
+    std::size_t index = 0;            // Tarjan's numbering; 0: not visited yet
+    std::size_t low = 0;
   };
   struct edge {
     node* from = nullptr;
@@ -242,8 +298,13 @@ class lock_order_graph {
                                     weft::source_location held_where, const void* acquired,
                                     weft::source_location acquired_where, const gate_view& gates);
   std::vector<lock_order_cycle> find_cycles(edge& closing, std::size_t site_index);
-  node& node_for(const void* lock);
+  void reorder(node* from, node* to);
+  void merge(std::vector<node*>& components, std::uint64_t order);
+  void split(const std::vector<const void*>& locks, std::uint64_t order);
+  enum class end { bottom, top };
+  node& node_for(const void* lock, end place);
   void unreport_cycles_through(const void* lock);
+  void check_order() const;
 
   options options_;
   // Node-based containers: node and edge addresses stay valid across
@@ -254,6 +315,11 @@ class lock_order_graph {
   // address.
   std::unordered_set<std::vector<const void*>, cycle_hash> reported_;
   std::uint64_t epoch_ = 0;
+  // Every component's order lies strictly between these. A new lock takes
+  // one of them; starting in the middle, neither runs out in 2^63 locks.
+  static constexpr std::uint64_t middle = std::uint64_t{1} << 63;
+  std::uint64_t bottom_ = middle - 1;
+  std::uint64_t top_ = middle;
   statistics stats_;
 };
 
