@@ -60,16 +60,12 @@
 #include <cstring>
 #include <ctime>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "rt/fiber.hpp"  // checker/src: the fiber itself, for the switch cost
-#include "weft/atomic.hpp"
+#include "rt/fiber.hpp"                  // checker/src: the fiber itself, for the switch cost
+#include "support/checker_programs.hpp"  // tests/: the shapes and bugs, as the tests run them
 #include "weft/check.hpp"
-#include "weft/mutex.hpp"
-#include "weft/shared.hpp"
 #include "weft/thread.hpp"
 
 namespace {
@@ -83,50 +79,10 @@ constexpr double relacy_quoted_b = 0.9e6;
 
 // ---- the tests -------------------------------------------------------------
 
-constexpr int max_workers = 5;
-
-void mutex_counter(int threads, int increments) {
-  weft::mutex m;
-  weft::shared<int> counter{0};
-  std::array<weft::thread, max_workers> workers;
-  for (int i = 0; i < threads; ++i) {
-    workers[static_cast<std::size_t>(i)] = weft::thread([&m, &counter, increments] {
-      for (int k = 0; k < increments; ++k) {
-        std::lock_guard guard(m);
-        counter.set(counter.get() + 1);
-      }
-    });
-  }
-  for (int i = 0; i < threads; ++i)
-    workers[static_cast<std::size_t>(i)].join();
-  WEFT_ASSERT(counter.get() == threads * increments);
-}
-
-void philosophers(std::size_t n, bool ordered) {
-  std::array<weft::mutex, max_workers> forks;
-  std::array<weft::thread, max_workers> diners;
-  for (std::size_t i = 0; i < n; ++i) {
-    diners[i] = weft::thread([&forks, i, n, ordered] {
-      std::size_t first = i;
-      std::size_t second = (i + 1) % n;
-      if (ordered && second < first) std::swap(first, second);
-      std::lock_guard hold_first(forks[first]);
-      std::lock_guard hold_second(forks[second]);
-    });
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    diners[i].join();
-}
-
-void racy_counter() {
-  weft::atomic<int> counter{0};
-  auto increment = [&counter] { counter.store(counter.load() + 1); };
-  weft::thread a(increment);
-  weft::thread b(increment);
-  a.join();
-  b.join();
-  WEFT_ASSERT(counter.load() == 2);
-}
+// The test shapes and the bugs: mutex_counter, philosophers, racy_counter.
+using weft::testing::mutex_counter;
+using weft::testing::philosophers;
+using weft::testing::racy_counter;
 
 void yielders(int yields) {
   auto body = [yields] {
@@ -205,7 +161,7 @@ void register_throughput() {
           state, [s] { mutex_counter(s.threads, s.increments); }, s.relacy);
     })->Unit(benchmark::kMillisecond);
   }
-  for (const std::size_t n : {std::size_t{3}, std::size_t{5}}) {
+  for (const int n : {3, 5}) {
     const std::string name = "executions/philosophers_ordered/n:" + std::to_string(n);
     benchmark::RegisterBenchmark(name.c_str(), [n](benchmark::State& state) {
       run_throughput(

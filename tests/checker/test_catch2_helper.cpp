@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "weft/atomic.hpp"
+#include "support/checker_programs.hpp"
 #include "weft/check.hpp"
 #include "weft/mutex.hpp"
 #include "weft/shared.hpp"
@@ -13,25 +13,8 @@
 
 namespace {
 
-void racy_counter() {
-  weft::atomic<int> counter{0};
-  auto increment = [&counter] { counter.store(counter.load() + 1); };
-  weft::thread a(increment);
-  weft::thread b(increment);
-  a.join();
-  b.join();
-  WEFT_ASSERT(counter.load() == 2);
-}
-
-void atomic_counter() {
-  weft::atomic<int> counter{0};
-  auto increment = [&counter] { counter.fetch_add(1); };
-  weft::thread a(increment);
-  weft::thread b(increment);
-  a.join();
-  b.join();
-  WEFT_ASSERT(counter.load() == 2);
-}
+using weft::testing::fixed_counter;
+using weft::testing::racy_counter;
 
 void racy_shared() {
   weft::shared<int> value{0};
@@ -59,7 +42,7 @@ TEST_CASE("catch2 helper: a failed check's message holds the report, trace and r
   CHECK(contains(message, "WEFT_ASSERT(counter.load() == 2) failed"));
   CHECK(contains(message, "trace:\n"));
   CHECK(contains(message, "atomic load atomic#1"));
-  CHECK(contains(message, "test_catch2_helper.cpp:"));
+  CHECK(contains(message, "checker_programs.hpp:"));  // where the steps were taken
   CHECK(contains(message, "replay with: weft::replay(test, \"" + r.token + "\")"));
   // The whole human-readable report, nothing dropped.
   CHECK(contains(message, weft::to_string(r)));
@@ -68,13 +51,13 @@ TEST_CASE("catch2 helper: a failed check's message holds the report, trace and r
 TEST_CASE("catch2 helper: an expected finding that did not come is explained",
           "[checker][catch2]") {
   SECTION("the check passed") {
-    const weft::report r = weft::check(atomic_counter);
+    const weft::report r = weft::check(fixed_counter);
     REQUIRE(r.passed());
     const std::string message =
-        weft::testing::finding_failure_message(r, weft::finding_kind::data_race, "atomic_counter");
+        weft::testing::finding_failure_message(r, weft::finding_kind::data_race, "fixed_counter");
     INFO(message);
     CHECK(
-        contains(message, "weft::check(atomic_counter): expected a finding of kind \"data race\""));
+        contains(message, "weft::check(fixed_counter): expected a finding of kind \"data race\""));
     CHECK(contains(message, "but every execution passed:\n"));
     CHECK(contains(message, "weft: pass"));
     CHECK_FALSE(weft::testing::found(r, weft::finding_kind::data_race));
@@ -107,10 +90,10 @@ TEST_CASE("catch2 helper: the pass macros return the report of a passing check",
           "[checker][catch2]") {
   weft::check_options options;
   options.executions = 300;
-  const weft::report r = WEFT_REQUIRE_PASSES(atomic_counter, options);
+  const weft::report r = WEFT_REQUIRE_PASSES(fixed_counter, options);
   CHECK(r.statistics.executions == 300);
   CHECK(r.trace.empty());
-  const weft::report defaults = WEFT_CHECK_PASSES(atomic_counter);
+  const weft::report defaults = WEFT_CHECK_PASSES(fixed_counter);
   CHECK(defaults.passed());
 }
 
@@ -120,6 +103,8 @@ TEST_CASE("catch2 helper: the macros take lambdas whose captures hold commas",
   options.executions = 100;
   int runs = 0;
   int checks = 0;
+  // A mutex counter written out rather than weft::testing::mutex_counter:
+  // the lambda itself, commas in its captures, is what is tested.
   WEFT_REQUIRE_PASSES(
       [&runs, &checks] {
         ++runs;
@@ -153,7 +138,7 @@ TEST_CASE("catch2 helper: the finds macros accept the expected kind and return t
 TEST_CASE("catch2 helper: the macros alone are assertions", "[checker][catch2]") {
   // ctest runs with --warn NoAssertions: this case fails there unless the
   // macros record their passing expectations.
-  WEFT_REQUIRE_PASSES(atomic_counter);
+  WEFT_REQUIRE_PASSES(fixed_counter);
   WEFT_REQUIRE_FINDS(weft::finding_kind::unjoined_thread, [] { weft::thread t([] {}); });
 }
 
@@ -166,7 +151,7 @@ TEST_CASE("catch2 helper: a failing check fails WEFT_REQUIRE_PASSES",
 
 TEST_CASE("catch2 helper: a passing check fails WEFT_REQUIRE_FINDS",
           "[checker][catch2][!shouldfail]") {
-  WEFT_REQUIRE_FINDS(weft::finding_kind::assertion, atomic_counter);
+  WEFT_REQUIRE_FINDS(weft::finding_kind::assertion, fixed_counter);
 }
 
 TEST_CASE("catch2 helper: another finding fails WEFT_CHECK_FINDS",

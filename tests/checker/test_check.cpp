@@ -4,25 +4,13 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "support/checker_programs.hpp"
 #include "weft/atomic.hpp"
 #include "weft/check.hpp"
 #include "weft/mutex.hpp"
-#include "weft/shared.hpp"
 #include "weft/thread.hpp"
 
-namespace {
-
-void racy_counter() {
-  weft::atomic<int> counter{0};
-  auto increment = [&counter] { counter.store(counter.load() + 1); };
-  weft::thread a(increment);
-  weft::thread b(increment);
-  a.join();
-  b.join();
-  WEFT_ASSERT(counter.load() == 2);
-}
-
-}  // namespace
+using weft::testing::racy_counter;
 
 TEST_CASE("check: the random walk finds the racy counter", "[checker]") {
   const weft::report r = weft::check(racy_counter);
@@ -36,7 +24,9 @@ TEST_CASE("check: the random walk finds the racy counter", "[checker]") {
   const std::string text = weft::to_string(r);
   CHECK(text.find("replay with: weft::replay(test, \"" + r.token + "\")") != std::string::npos);
   CHECK(text.find("atomic load atomic#1") != std::string::npos);
-  CHECK(text.find("test_check.cpp:") != std::string::npos);
+  // The steps name where the test's code took them: the shared program's
+  // lines.
+  CHECK(text.find("checker_programs.hpp:") != std::string::npos);
 }
 
 TEST_CASE("check: fixed counters pass every execution", "[checker]") {
@@ -45,22 +35,11 @@ TEST_CASE("check: fixed counters pass every execution", "[checker]") {
   options.executions = 500;
   const weft::report r = weft::check(
       [use_mutex] {
-        weft::atomic<int> counter{0};
-        weft::mutex m;
-        weft::shared<int> guarded{0};
-        auto increment = [&] {
-          if (use_mutex) {
-            std::lock_guard guard(m);
-            guarded.set(guarded.get() + 1);
-          } else {
-            counter.fetch_add(1);
-          }
-        };
-        weft::thread a(increment);
-        weft::thread b(increment);
-        a.join();
-        b.join();
-        WEFT_ASSERT(counter.load() + guarded.get() == 2);
+        if (use_mutex) {
+          weft::testing::mutex_counter(2, 1);
+        } else {
+          weft::testing::fixed_counter();
+        }
       },
       options);
   INFO(weft::to_string(r));

@@ -1,47 +1,27 @@
 // Deadlocks and lost wake-ups, found and explained.
-#include <array>
 #include <catch2/catch.hpp>
 #include <mutex>
 
+#include "support/checker_programs.hpp"
 #include "weft/check.hpp"
 #include "weft/condition_variable.hpp"
 #include "weft/mutex.hpp"
 #include "weft/thread.hpp"
 
-namespace {
-
-// Philosopher i takes fork i then fork i+1 (naive), or the lower-numbered
-// fork first (ordered, which cannot deadlock).
-void philosophers(std::size_t n, bool ordered) {
-  std::array<weft::mutex, 5> forks;
-  std::array<weft::thread, 5> diners;
-  for (std::size_t i = 0; i < n; ++i) {
-    diners[i] = weft::thread([&forks, i, n, ordered] {
-      std::size_t first = i;
-      std::size_t second = (i + 1) % n;
-      if (ordered && second < first) std::swap(first, second);
-      std::lock_guard a(forks[first]);
-      std::lock_guard b(forks[second]);
-    });
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    diners[i].join();
-}
-
-}  // namespace
+using weft::testing::philosophers;
 
 TEST_CASE("deadlock: naive dining philosophers deadlock, with the cycle named", "[checker]") {
-  const std::size_t n = GENERATE(2U, 3U);
+  const int n = GENERATE(2, 3);
   const weft::report r = weft::check([n] { philosophers(n, false); });
   INFO(weft::to_string(r));
   REQUIRE(r.kind == weft::finding_kind::deadlock);
   CHECK(r.message.find("cycle: ") != std::string::npos);
-  for (std::size_t i = 1; i <= n; ++i) {
+  for (int i = 1; i <= n; ++i) {
     CHECK(r.message.find("mutex#" + std::to_string(i)) != std::string::npos);
   }
   // Every blocked philosopher, and main joining, is listed.
-  CHECK(r.details.size() == n + 1);
-  std::size_t locks = 0;
+  CHECK(r.details.size() == static_cast<std::size_t>(n) + 1);
+  int locks = 0;
   for (const std::string& d : r.details) {
     // The runtime detector's wording (weft/internal/wait_for_graph.hpp),
     // with where the holder took the lock.
@@ -56,7 +36,7 @@ TEST_CASE("deadlock: naive dining philosophers deadlock, with the cycle named", 
 }
 
 TEST_CASE("deadlock: ordered dining philosophers pass", "[checker]") {
-  const std::size_t n = GENERATE(2U, 3U, 5U);
+  const int n = GENERATE(2, 3, 5);
   weft::check_options options;
   options.executions = 300;
   const weft::report r = weft::check([n] { philosophers(n, true); }, options);

@@ -26,26 +26,6 @@ weft::check_options exhaustive(bool reduction) {
   return o;
 }
 
-// `threads` threads, each `increments` times: lock, counter += 1, unlock.
-std::function<void()> locked_increments(int threads, int increments) {
-  return [threads, increments] {
-    weft::mutex m;
-    weft::shared<int> counter{0};
-    std::vector<weft::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-      workers.emplace_back([&m, &counter, increments] {
-        for (int i = 0; i < increments; ++i) {
-          const std::lock_guard lock(m);
-          counter.set(counter.get() + 1);
-        }
-      });
-    }
-    for (weft::thread& w : workers)
-      w.join();
-    WEFT_ASSERT(counter.get() == threads * increments);
-  };
-}
-
 // Independent threads: each writes its own atomic `steps` times.
 std::function<void()> independent_writers(int threads, int steps) {
   return [threads, steps] {
@@ -77,7 +57,8 @@ TEST_CASE("dfs: reduction explores one execution per order of the conflicting op
   };
   const known k = GENERATE(known{2, 1, 2}, known{3, 1, 6}, known{2, 2, 6}, known{3, 2, 90});
   CAPTURE(k.threads, k.increments);
-  const weft::report r = weft::check(locked_increments(k.threads, k.increments), exhaustive(true));
+  const weft::report r =
+      weft::check([k] { weft::testing::mutex_counter(k.threads, k.increments); }, exhaustive(true));
   INFO(weft::to_string(r));
   REQUIRE(r.passed());
   CHECK(r.statistics.exhausted);

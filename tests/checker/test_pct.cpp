@@ -4,13 +4,12 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
 #include "rt/pct.hpp"
+#include "support/checker_programs.hpp"
 #include "weft/atomic.hpp"
 #include "weft/check.hpp"
-#include "weft/mutex.hpp"
 #include "weft/thread.hpp"
 
 namespace {
@@ -255,47 +254,9 @@ TEST_CASE("pct: other choices are uniform", "[checker][pct]") {
 
 namespace {
 
-void racy_counter() {
-  weft::atomic<int> n{0};
-  auto increment = [&n] {
-    const int v = n.load();
-    n.store(v + 1);
-  };
-  weft::thread a(increment);
-  weft::thread b(increment);
-  a.join();
-  b.join();
-  WEFT_ASSERT(n.load() == 2);
-}
-
-void atomic_counter() {
-  weft::atomic<int> n{0};
-  auto increment = [&n] { n.fetch_add(1); };
-  weft::thread a(increment);
-  weft::thread b(increment);
-  a.join();
-  b.join();
-  WEFT_ASSERT(n.load() == 2);
-}
-
-// Philosopher i takes fork i, then fork i + 1 (naive: a cycle), or the
-// lower-numbered of the two first (ordered: no cycle).
-void philosophers(bool ordered) {
-  constexpr std::size_t n = 3;
-  std::array<weft::mutex, n> forks;
-  std::array<weft::thread, n> diners;
-  for (std::size_t i = 0; i < n; ++i) {
-    diners.at(i) = weft::thread([&forks, i, ordered] {
-      std::size_t first = i;
-      std::size_t second = (i + 1) % n;
-      if (ordered && second < first) std::swap(first, second);
-      std::lock_guard left(forks.at(first));
-      std::lock_guard right(forks.at(second));
-    });
-  }
-  for (weft::thread& d : diners)
-    d.join();
-}
+using weft::testing::fixed_counter;
+using weft::testing::philosophers;
+using weft::testing::racy_counter;
 
 weft::check_options pct_options(std::uint32_t depth, std::uint64_t seed) {
   weft::check_options options;
@@ -313,7 +274,7 @@ TEST_CASE("pct check: depth 2 finds the lost update of a racy counter", "[checke
   const weft::report r = weft::check(racy_counter, pct_options(2, seed));
   INFO(weft::to_string(r));
   REQUIRE(r.kind == weft::finding_kind::assertion);
-  CHECK(r.message.find("n.load() == 2") != std::string::npos);
+  CHECK(r.message.find("counter.load() == 2") != std::string::npos);
   // The token replays the failure without PCT.
   const weft::report again = weft::replay(racy_counter, r.token);
   CHECK(again.kind == weft::finding_kind::assertion);
@@ -336,7 +297,7 @@ TEST_CASE("pct check: depth 1 cannot find the lost update, which needs a preempt
 TEST_CASE("pct check: the naive dining philosophers deadlock", "[checker][pct]") {
   const std::uint32_t depth = GENERATE(2U, 3U);
   const std::uint64_t seed = GENERATE(1U, 2U, 0x5eedU);
-  const weft::report r = weft::check([] { philosophers(false); }, pct_options(depth, seed));
+  const weft::report r = weft::check([] { philosophers(3, false); }, pct_options(depth, seed));
   INFO(weft::to_string(r));
   REQUIRE(r.kind == weft::finding_kind::deadlock);
   for (const char* fork : {"mutex#1", "mutex#2", "mutex#3"})
@@ -348,8 +309,8 @@ TEST_CASE("pct check: fixed variants pass", "[checker][pct]") {
   const bool philosophers_case = GENERATE(false, true);
   weft::check_options options = pct_options(depth, 0x5eed);
   options.executions = 300;
-  const weft::report r = philosophers_case ? weft::check([] { philosophers(true); }, options)
-                                           : weft::check(atomic_counter, options);
+  const weft::report r = philosophers_case ? weft::check([] { philosophers(3, true); }, options)
+                                           : weft::check(fixed_counter, options);
   INFO(weft::to_string(r));
   CHECK(r.passed());
   CHECK(r.statistics.executions == 300);

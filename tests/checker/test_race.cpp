@@ -8,6 +8,7 @@
 
 #include "detect/race.hpp"
 #include "detect/vector_clock.hpp"
+#include "support/checker_programs.hpp"
 #include "weft/atomic.hpp"
 #include "weft/barrier.hpp"
 #include "weft/check.hpp"
@@ -164,21 +165,7 @@ TEST_CASE("race: the same increments under a weft::mutex pass", "[checker][race]
   weft::check_options options;
   options.grain = GENERATE(weft::grain::scenario, weft::grain::implementation);
   options.executions = 1000;
-  const weft::report r = weft::check(
-      [] {
-        weft::mutex m;
-        weft::shared<int> counter{0};
-        auto increment = [&] {
-          std::lock_guard guard(m);
-          counter.set(counter.get() + 1);
-        };
-        weft::thread a(increment);
-        weft::thread b(increment);
-        a.join();
-        b.join();
-        WEFT_ASSERT(counter.get() == 2);
-      },
-      options);
+  const weft::report r = weft::check([] { weft::testing::mutex_counter(2, 1); }, options);
   INFO(weft::to_string(r));
   CHECK(r.passed());
   CHECK(r.statistics.executions == 1000);

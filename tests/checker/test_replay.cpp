@@ -1,38 +1,16 @@
 // Replay tokens: round trip through the printed report, and clear errors
 // for tokens that do not fit.
 #include <catch2/catch.hpp>
-#include <mutex>
+#include <functional>
+#include <string>
 
-#include "weft/atomic.hpp"
+#include "support/checker_programs.hpp"
 #include "weft/check.hpp"
-#include "weft/mutex.hpp"
-#include "weft/thread.hpp"
 
 namespace {
 
-void racy_counter() {
-  weft::atomic<int> counter{0};
-  auto increment = [&counter] { counter.store(counter.load() + 1); };
-  weft::thread a(increment);
-  weft::thread b(increment);
-  a.join();
-  b.join();
-  WEFT_ASSERT(counter.load() == 2);
-}
-
-void two_locks_deadlock() {
-  weft::mutex x;
-  weft::mutex y;
-  weft::thread t([&] {
-    std::lock_guard a(y);
-    std::lock_guard b(x);
-  });
-  {
-    std::lock_guard a(x);
-    std::lock_guard b(y);
-  }
-  t.join();
-}
+using weft::testing::racy_counter;
+using weft::testing::two_locks_deadlock;
 
 std::string printed_token(const weft::report& r) {
   const std::string text = weft::to_string(r);

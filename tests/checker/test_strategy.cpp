@@ -3,9 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "rt/strategy.hpp"
-#include "weft/atomic.hpp"
+#include "support/checker_programs.hpp"
 #include "weft/check.hpp"
-#include "weft/thread.hpp"
 
 TEST_CASE("strategy: a random walk produces long runs of one thread", "[checker]") {
   // A small LCG taken modulo 2 alternates; a good generator gives a run of
@@ -42,15 +41,7 @@ TEST_CASE("strategy: choices among n cover every alternative", "[checker]") {
 TEST_CASE("strategy: fiber stacks are reused across executions", "[checker]") {
   weft::check_options options;
   options.executions = 2000;
-  const weft::report r = weft::check(
-      [] {
-        weft::atomic<int> n{0};
-        weft::thread a([&n] { n.fetch_add(1); });
-        weft::thread b([&n] { n.fetch_add(1); });
-        a.join();
-        b.join();
-      },
-      options);
+  const weft::report r = weft::check(weft::testing::fixed_counter, options);
   CHECK(r.passed());
   CHECK(r.statistics.executions == 2000);
   // At most three fibers are alive at once.

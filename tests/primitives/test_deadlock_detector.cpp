@@ -25,8 +25,10 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "support/checker_programs.hpp"
 #include "weft/check.hpp"
 #include "weft/condition_variable.hpp"
 #include "weft/mutex.hpp"
@@ -72,51 +74,107 @@ class watchdog {
   std::thread thread_;  // last: starts once the rest exists
 };
 
-// Collects the reports of reaction::report.
+// Collects detector reports: those of reaction::report (through
+// callback()) and those a test's threads caught (add()).
 class collector {
  public:
   std::function<void(const dd::report&)> callback() {
-    return [this](const dd::report& r) {
-      std::lock_guard lock(mu_);
-      reports_.push_back(r);
-    };
+    return [this](const dd::report& r) { add(r); };
+  }
+  void add(const dd::report& r) {
+    std::lock_guard lock(mu_);
+    reports_.push_back(r);
+  }
+  std::vector<dd::report> all() {
+    std::lock_guard lock(mu_);
+    return reports_;
   }
   std::vector<dd::report> of(dd::report_kind kind) {
-    std::lock_guard lock(mu_);
     std::vector<dd::report> out;
-    for (const dd::report& r : reports_) {
+    for (const dd::report& r : all()) {
       if (r.kind == kind) out.push_back(r);
     }
     return out;
   }
   std::size_t count(dd::report_kind kind) { return of(kind).size(); }
-  std::size_t total() {
-    std::lock_guard lock(mu_);
-    return reports_.size();
-  }
+  std::size_t total() { return all().size(); }
 
  private:
   std::mutex mu_;
   std::vector<dd::report> reports_;
 };
 
-// The detector on for one test case.
-class session {
+// Options that throw weft::deadlock_error at a deadlock (the default only
+// reports it).
+dd::options throw_on_deadlock() {
+  dd::options o;
+  o.on_deadlock = dd::reaction::throw_error;
+  return o;
+}
+
+// The detector on for one test case, and off again when the case ends
+// (also when it fails). Reports of reaction::report go to `reports`
+// unless `opts` brings its own callback; what the case's threads catch
+// goes to `thrown` (see threw()). A watchdog guards the whole case.
+class detector_on {
  public:
-  explicit session(dd::options opts) { enabled_ = dd::enable(std::move(opts)); }
-  session(const session&) = delete;
-  session& operator=(const session&) = delete;
-  ~session() { dd::disable(); }
-  [[nodiscard]] bool enabled() const { return enabled_; }
+  explicit detector_on(const char* what, dd::options opts = {})
+      : session_(with_callback(std::move(opts), reports)), guard_(what) {
+    REQUIRE(session_.enabled);
+  }
+  detector_on(const detector_on&) = delete;
+  detector_on& operator=(const detector_on&) = delete;
+
+  // Runs `body` and says whether it threw weft::deadlock_error, recording
+  // the error's report in `thrown`.
+  template <typename F>
+  bool threw(F&& body) {
+    try {
+      std::forward<F>(body)();
+      return false;
+    } catch (const weft::deadlock_error& e) {
+      thrown.add(e.details());
+      return true;
+    }
+  }
+
+  // The one report thrown in the case; fails the case unless there was
+  // exactly one.
+  dd::report only_thrown() {
+    const std::vector<dd::report> all = thrown.all();
+    REQUIRE(all.size() == 1);
+    return all.front();
+  }
+
+  collector reports;
+  collector thrown;
 
  private:
-  bool enabled_ = false;
+  static dd::options with_callback(dd::options opts, collector& c) {
+    if (!opts.callback) opts.callback = c.callback();
+    return opts;
+  }
+  // enable() in the constructor, disable() in the destructor: a member, so
+  // that a failing REQUIRE in detector_on's constructor still disables.
+  struct session {
+    explicit session(dd::options opts) : enabled(dd::enable(std::move(opts))) {}
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+    ~session() { dd::disable(); }
+    bool enabled;
+  };
+  session session_;  // after the collectors, which its callback uses
+  watchdog guard_;
 };
 
-dd::options collecting(collector& c) {
-  dd::options o;
-  o.callback = c.callback();
-  return o;
+// On a new thread, joined before this returns: takes `outer`, then `inner`
+// while holding it, then lets go of both (a lock-order edge outer -> inner).
+template <typename Outer, typename Inner>
+void nest_on_new_thread(Outer& outer, Inner& inner) {
+  std::thread([&outer, &inner] {
+    std::lock_guard hold_outer(outer);
+    std::lock_guard hold_inner(inner);
+  }).join();
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -166,12 +224,7 @@ TEMPLATE_TEST_CASE("naive dining philosophers: the closing wait throws, the othe
   const bool timed = GENERATE(take(can_time ? 2U : 1U, values({0, 1}))) != 0;
   CAPTURE(n, timed);
 
-  collector c;
-  dd::options opts = collecting(c);
-  opts.on_deadlock = dd::reaction::throw_error;
-  session s(std::move(opts));
-  REQUIRE(s.enabled());
-  watchdog guard("dining philosophers");
+  detector_on d("dining philosophers", throw_on_deadlock());
 
   std::vector<std::unique_ptr<TestType>> forks;
   for (int i = 0; i < n; ++i) {
@@ -184,8 +237,6 @@ TEMPLATE_TEST_CASE("naive dining philosophers: the closing wait throws, the othe
   std::latch all_hold_left(n);
   std::atomic<int> ate{0};
   std::atomic<int> timeouts{0};
-  std::mutex errors_mu;
-  std::vector<dd::report> errors;
   std::vector<std::thread> philosophers;
   for (int i = 0; i < n; ++i) {
     philosophers.emplace_back([&, i] {
@@ -195,7 +246,7 @@ TEMPLATE_TEST_CASE("naive dining philosophers: the closing wait throws, the othe
       left.lock(take_left);
       std::unique_lock left_held(left, std::adopt_lock);
       all_hold_left.arrive_and_wait();
-      try {
+      d.threw([&] {
         bool got = true;
         if constexpr (can_time) {
           if (timed) {
@@ -212,10 +263,7 @@ TEMPLATE_TEST_CASE("naive dining philosophers: the closing wait throws, the othe
         } else {
           ++timeouts;
         }
-      } catch (const weft::deadlock_error& e) {
-        std::lock_guard lock(errors_mu);
-        errors.push_back(e.details());
-      }
+      });
     });
   }
   for (std::thread& t : philosophers)
@@ -223,10 +271,9 @@ TEMPLATE_TEST_CASE("naive dining philosophers: the closing wait throws, the othe
 
   // Exactly the philosopher whose wait closed the cycle was told; it let go
   // of its left fork, and every other philosopher ate.
-  REQUIRE(errors.size() == 1);
+  const dd::report r = d.only_thrown();
   CHECK(ate == n - 1);
   CHECK(timeouts == 0);
-  const dd::report& r = errors.front();
   CHECK(r.kind == dd::report_kind::deadlock);
   REQUIRE(r.wait_cycle.size() == static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < r.wait_cycle.size(); ++i) {
@@ -244,7 +291,7 @@ TEMPLATE_TEST_CASE("naive dining philosophers: the closing wait throws, the othe
     CHECK(step.held_at.line() == take_left.line());
   }
   // The lock order closed a cycle too, one request earlier.
-  const auto inversions = c.of(dd::report_kind::lock_order_inversion);
+  const auto inversions = d.reports.of(dd::report_kind::lock_order_inversion);
   REQUIRE(inversions.size() == 1);
   CHECK(inversions.front().order_cycle.size() == static_cast<std::size_t>(n));
 
@@ -258,10 +305,7 @@ TEMPLATE_TEST_CASE("naive dining philosophers: the closing wait throws, the othe
 
 TEST_CASE("report mode: the callback hears of the deadlock and the program breaks it",
           "[deadlock_detector]") {
-  collector c;
-  session s(collecting(c));  // reaction::report
-  REQUIRE(s.enabled());
-  watchdog guard("report mode deadlock");
+  detector_on d("report mode deadlock");  // reaction::report
   weft::mutex a;
   weft::mutex b;
   std::latch both_hold(2);
@@ -279,7 +323,7 @@ TEST_CASE("report mode: the callback hears of the deadlock and the program break
   std::thread second([&] {
     std::unique_lock hold_b(b);
     both_hold.arrive_and_wait();
-    while (c.count(dd::report_kind::deadlock) == 0) {
+    while (d.reports.count(dd::report_kind::deadlock) == 0) {
       ++polls;
       if (a.try_lock_for(5ms)) a.unlock();  // cannot happen while `first` holds a
     }
@@ -290,7 +334,7 @@ TEST_CASE("report mode: the callback hears of the deadlock and the program break
   CHECK(polls >= 1);
   // Usually one report; two if the second thread's next retry closed the
   // cycle again before the first thread's callback had run.
-  const auto deadlocks = c.of(dd::report_kind::deadlock);
+  const auto deadlocks = d.reports.of(dd::report_kind::deadlock);
   REQUIRE_FALSE(deadlocks.empty());
   for (const dd::report& r : deadlocks) {
     REQUIRE(r.wait_cycle.size() == 2);
@@ -300,7 +344,7 @@ TEST_CASE("report mode: the callback hears of the deadlock and the program break
     CHECK(contains(text, "back to thread"));
     CHECK(contains(text, "(timed)"));  // the second thread's waits are timed
   }
-  CHECK(c.count(dd::report_kind::lock_order_inversion) == 1);
+  CHECK(d.reports.count(dd::report_kind::lock_order_inversion) == 1);
   CHECK(nothing_held_or_awaited());
 }
 
@@ -308,28 +352,18 @@ TEST_CASE("a thread relocking a lock it holds is a cycle of one", "[deadlock_det
   // With WEFT_CHECKS the lock reports the misuse first; the detector sees
   // the relock only through a lock that does not check (a shared_mutex
   // writer waiting for the readers, itself among them).
-  session s([] {
-    dd::options o;
-    o.on_deadlock = dd::reaction::throw_error;
-    return o;
-  }());
-  REQUIRE(s.enabled());
+  detector_on d("relock", throw_on_deadlock());
   weft::shared_mutex m;
-  std::optional<dd::report> error;
   std::thread t([&] {
     m.lock_shared();
-    try {
-      m.lock();  // an upgrade: waits for every reader, including itself
-    } catch (const weft::deadlock_error& e) {
-      error = e.details();
-    }
+    d.threw([&] { m.lock(); });  // an upgrade: waits for every reader, including itself
     m.unlock_shared();
   });
   t.join();
-  REQUIRE(error.has_value());
-  REQUIRE(error->wait_cycle.size() == 1);
-  CHECK(error->wait_cycle[0].waiter.id == error->wait_cycle[0].holder.id);
-  CHECK(error->wait_cycle[0].held_mode == weft::lock_mode::shared);
+  const dd::report error = d.only_thrown();
+  REQUIRE(error.wait_cycle.size() == 1);
+  CHECK(error.wait_cycle[0].waiter.id == error.wait_cycle[0].holder.id);
+  CHECK(error.wait_cycle[0].held_mode == weft::lock_mode::shared);
   CHECK(m.readers_for_diagnostics() == 0);
   CHECK_FALSE(m.is_locked_for_diagnostics());
   CHECK(m.waiting_writers_for_diagnostics() == 0);
@@ -339,51 +373,35 @@ TEST_CASE("a thread relocking a lock it holds is a cycle of one", "[deadlock_det
 
 TEST_CASE("shared_mutex: a reader that wants the other lock and a writer that wants the first",
           "[deadlock_detector]") {
-  collector c;
-  dd::options opts = collecting(c);
-  opts.on_deadlock = dd::reaction::throw_error;
-  session s(std::move(opts));
-  REQUIRE(s.enabled());
-  watchdog guard("reader/writer cycle");
+  detector_on d("reader/writer cycle", throw_on_deadlock());
   weft::shared_mutex r;
   weft::shared_mutex w;
   dd::name_lock(&r, "R");
   dd::name_lock(&w, "W");
   std::latch both_hold(2);
   std::atomic<int> finished{0};
-  std::mutex errors_mu;
-  std::vector<dd::report> errors;
-  auto record = [&](const weft::deadlock_error& e) {
-    std::lock_guard lock(errors_mu);
-    errors.push_back(e.details());
-  };
   // A holds R shared and wants W exclusively; B holds W and wants R
   // exclusively: B waits for the reader A, A for the writer B.
   std::thread a([&] {
     std::shared_lock hold_r(r);
     both_hold.arrive_and_wait();
-    try {
+    d.threw([&] {
       std::lock_guard hold_w(w);
       ++finished;
-    } catch (const weft::deadlock_error& e) {
-      record(e);
-    }
+    });
   });
   std::thread b([&] {
     std::unique_lock hold_w(w);
     both_hold.arrive_and_wait();
-    try {
+    d.threw([&] {
       std::lock_guard hold_r(r);
       ++finished;
-    } catch (const weft::deadlock_error& e) {
-      record(e);
-    }
+    });
   });
   a.join();
   b.join();
-  REQUIRE(errors.size() == 1);
+  const dd::report rep = d.only_thrown();
   CHECK(finished == 1);
-  const dd::report& rep = errors.front();
   REQUIRE(rep.wait_cycle.size() == 2);
   // The step that waits for R waits for its reader.
   int reader_steps = 0;
@@ -411,19 +429,13 @@ TEST_CASE("shared_mutex: a reader queued behind a waiting writer closes a cycle"
   // shared: writers go first, so B queues behind W. When A then asks for M,
   // A -> M -> B -> R (behind W) -> W -> R -> A is a deadlock although no
   // writer holds R.
-  collector c;
-  dd::options opts = collecting(c);
-  opts.on_deadlock = dd::reaction::throw_error;
-  session s(std::move(opts));
-  REQUIRE(s.enabled());
-  watchdog guard("reader behind writer");
+  detector_on d("reader behind writer", throw_on_deadlock());
   weft::shared_mutex r;
   weft::mutex m;
   dd::name_lock(&r, "R");
   dd::name_lock(&m, "M");
   std::latch a_holds_r(1);
   std::latch b_holds_m(1);
-  std::optional<dd::report> error;
   bool a_got_m = false;
   bool w_got_r = false;
   bool b_got_r = false;
@@ -431,12 +443,10 @@ TEST_CASE("shared_mutex: a reader queued behind a waiting writer closes a cycle"
     std::shared_lock hold_r(r);
     a_holds_r.count_down();
     wait_until([&] { return r.waiting_readers_for_diagnostics() != 0; });  // B queued
-    try {
+    d.threw([&] {
       std::lock_guard hold_m(m);
       a_got_m = true;
-    } catch (const weft::deadlock_error& e) {
-      error = e.details();
-    }
+    });
   });
   std::thread w([&] {
     a_holds_r.wait();
@@ -453,14 +463,14 @@ TEST_CASE("shared_mutex: a reader queued behind a waiting writer closes a cycle"
   a.join();
   w.join();
   b.join();
-  REQUIRE(error.has_value());
+  const dd::report error = d.only_thrown();
   CHECK_FALSE(a_got_m);
   CHECK(w_got_r);
   CHECK(b_got_r);
-  REQUIRE(error->wait_cycle.size() == 3);
-  const dd::wait_step& a_waits = error->wait_cycle[0];
-  const dd::wait_step& b_waits = error->wait_cycle[1];
-  const dd::wait_step& w_waits = error->wait_cycle[2];
+  REQUIRE(error.wait_cycle.size() == 3);
+  const dd::wait_step& a_waits = error.wait_cycle[0];
+  const dd::wait_step& b_waits = error.wait_cycle[1];
+  const dd::wait_step& w_waits = error.wait_cycle[2];
   CHECK(a_waits.lock.name == "M");
   CHECK(b_waits.lock.name == "R");
   CHECK(b_waits.requested_mode == weft::lock_mode::shared);
@@ -468,7 +478,7 @@ TEST_CASE("shared_mutex: a reader queued behind a waiting writer closes a cycle"
   CHECK(w_waits.lock.name == "R");
   CHECK(w_waits.held_mode == weft::lock_mode::shared);
   CHECK(w_waits.holder.id == a_waits.waiter.id);
-  CHECK(contains(dd::to_text(*error), "queued behind the waiting writer"));
+  CHECK(contains(dd::to_text(error), "queued behind the waiting writer"));
   CHECK(nothing_held_or_awaited());
 }
 
@@ -477,9 +487,7 @@ TEST_CASE("shared_mutex: a reader queued behind a waiting writer closes a cycle"
 TEMPLATE_TEST_CASE("a lock-order inversion is reported in a run that did not deadlock",
                    "[deadlock_detector]", weft::mutex, weft::spin_lock, weft::ticket_lock,
                    weft::shared_mutex) {
-  collector c;
-  session s(collecting(c));
-  REQUIRE(s.enabled());
+  detector_on d("lock-order inversion");
   TestType a;
   TestType b;
   dd::name_lock(&a, "accounts");
@@ -496,7 +504,7 @@ TEMPLATE_TEST_CASE("a lock-order inversion is reported in a run that did not dea
     b.unlock();
     a.unlock();
   }).join();
-  CHECK(c.total() == 0);
+  CHECK(d.reports.total() == 0);
   std::thread([&] {
     dd::name_this_thread("second");
     b.lock(second_b);
@@ -505,8 +513,8 @@ TEMPLATE_TEST_CASE("a lock-order inversion is reported in a run that did not dea
     b.unlock();
   }).join();
 
-  REQUIRE(c.total() == 1);
-  const dd::report r = c.of(dd::report_kind::lock_order_inversion).at(0);
+  REQUIRE(d.reports.total() == 1);
+  const dd::report r = d.reports.of(dd::report_kind::lock_order_inversion).at(0);
   REQUIRE(r.order_cycle.size() == 2);
   const dd::order_step& e1 = r.order_cycle[0];
   const dd::order_step& e2 = r.order_cycle[1];  // the closing request
@@ -529,10 +537,8 @@ TEMPLATE_TEST_CASE("a lock-order inversion is reported in a run that did not dea
 
 TEST_CASE("lock-order rules: one thread, gate locks, try_lock, reader locks",
           "[deadlock_detector]") {
-  collector c;
-  dd::options opts = collecting(c);
   SECTION("one thread taking both orders is no deadlock") {
-    session s(opts);
+    detector_on d("lock-order rules");
     weft::mutex a;
     weft::mutex b;
     std::thread([&] {
@@ -540,11 +546,12 @@ TEST_CASE("lock-order rules: one thread, gate locks, try_lock, reader locks",
       std::lock_guard hold_b(b);
       std::lock_guard hold_a(a);
     }).join();
-    CHECK(c.total() == 0);
+    CHECK(d.reports.total() == 0);
   }
   SECTION("...unless the caller asks for such cycles") {
+    dd::options opts;
     opts.require_distinct_threads = false;
-    session s(opts);
+    detector_on d("lock-order rules", opts);
     weft::mutex a;
     weft::mutex b;
     std::thread([&] {
@@ -555,10 +562,10 @@ TEST_CASE("lock-order rules: one thread, gate locks, try_lock, reader locks",
       std::lock_guard hold_b(b);
       std::lock_guard hold_a(a);
     }).join();
-    CHECK(c.count(dd::report_kind::lock_order_inversion) == 1);
+    CHECK(d.reports.count(dd::report_kind::lock_order_inversion) == 1);
   }
   SECTION("both orders taken under one common gate lock") {
-    session s(opts);
+    detector_on d("lock-order rules");
     weft::mutex gate;
     weft::mutex a;
     weft::mutex b;
@@ -572,10 +579,10 @@ TEST_CASE("lock-order rules: one thread, gate locks, try_lock, reader locks",
       std::lock_guard hold_b(b);
       std::lock_guard hold_a(a);
     }).join();
-    CHECK(c.total() == 0);
+    CHECK(d.reports.total() == 0);
   }
   SECTION("a try_lock makes no edge, but its lock counts as held") {
-    session s(opts);
+    detector_on d("lock-order rules");
     weft::mutex a;
     weft::mutex b;
     weft::mutex x;
@@ -585,19 +592,13 @@ TEST_CASE("lock-order rules: one thread, gate locks, try_lock, reader locks",
       std::lock_guard hold_x(x);  // b -> x (and a -> x)
       b.unlock();
     }).join();
-    std::thread([&] {
-      std::lock_guard hold_b(b);
-      std::lock_guard hold_a(a);  // b -> a: no cycle without a -> b
-    }).join();
-    CHECK(c.total() == 0);
-    std::thread([&] {
-      std::lock_guard hold_x(x);
-      std::lock_guard hold_b(b);  // x -> b closes b -> x -> b
-    }).join();
-    CHECK(c.count(dd::report_kind::lock_order_inversion) == 1);
+    nest_on_new_thread(b, a);  // b -> a: no cycle without a -> b
+    CHECK(d.reports.total() == 0);
+    nest_on_new_thread(x, b);  // x -> b closes b -> x -> b
+    CHECK(d.reports.count(dd::report_kind::lock_order_inversion) == 1);
   }
   SECTION("reader acquisitions make edges too") {
-    session s(opts);
+    detector_on d("lock-order rules");
     weft::shared_mutex a;
     weft::mutex b;
     std::thread([&] {
@@ -608,7 +609,7 @@ TEST_CASE("lock-order rules: one thread, gate locks, try_lock, reader locks",
       std::lock_guard hold_b(b);
       std::shared_lock hold_a(a);
     }).join();
-    CHECK(c.count(dd::report_kind::lock_order_inversion) == 1);
+    CHECK(d.reports.count(dd::report_kind::lock_order_inversion) == 1);
   }
 }
 
@@ -616,10 +617,7 @@ TEST_CASE("a thread's repeated request is rechecked once a lock at its address i
           "[deadlock_detector]") {
   // A thread that repeats a request skips the lock-order graph; a lock
   // destroyed and recreated at the same address must not inherit that.
-  collector c;
-  session s(collecting(c));
-  REQUIRE(s.enabled());
-  watchdog guard("address reuse");
+  detector_on d("address reuse");
   weft::mutex a;
   std::optional<weft::mutex> b;
   b.emplace();
@@ -638,39 +636,31 @@ TEST_CASE("a thread's repeated request is rechecked once a lock at its address i
   first_pair_done.wait();
   b.reset();
   b.emplace();  // same storage, so the same address
-  std::thread([&] {
-    std::lock_guard hold_b(*b);
-    std::lock_guard hold_a(a);
-  }).join();
-  CHECK(c.total() == 0);  // the old a -> b edge went with the old b
+  nest_on_new_thread(*b, a);
+  CHECK(d.reports.total() == 0);  // the old a -> b edge went with the old b
   b_renewed.count_down();
   long_lived.join();
-  CHECK(c.count(dd::report_kind::lock_order_inversion) == 1);
+  CHECK(d.reports.count(dd::report_kind::lock_order_inversion) == 1);
 }
 
 TEST_CASE("throw mode for inversions: the request throws and nothing changes",
           "[deadlock_detector]") {
   dd::options opts;
   opts.on_lock_order = dd::reaction::throw_error;
-  session s(opts);
+  detector_on d("throw mode for inversions", opts);
   weft::mutex a;
   weft::mutex b;
-  std::thread([&] {
-    std::lock_guard hold_a(a);
-    std::lock_guard hold_b(b);
-  }).join();
+  nest_on_new_thread(a, b);
   bool threw = false;
   bool a_free_after = false;
   bool b_still_held = false;
   bool relock_ok = false;
   std::thread([&] {
     std::lock_guard hold_b(b);
-    try {
+    threw = d.threw([&] {
       a.lock();
       a.unlock();
-    } catch (const weft::deadlock_error& e) {
-      threw = e.details().kind == dd::report_kind::lock_order_inversion;
-    }
+    });
     a_free_after = !a.is_locked_for_diagnostics();
     b_still_held = b.is_locked_for_diagnostics();
     // The cycle is reported once: taking the locks again goes through.
@@ -679,6 +669,7 @@ TEST_CASE("throw mode for inversions: the request throws and nothing changes",
     a.unlock();
   }).join();
   CHECK(threw);
+  CHECK(d.thrown.count(dd::report_kind::lock_order_inversion) == 1);
   CHECK(a_free_after);
   CHECK(b_still_held);
   CHECK(relock_ok);
@@ -686,10 +677,7 @@ TEST_CASE("throw mode for inversions: the request throws and nothing changes",
 }
 
 TEST_CASE("the ordered variant is never reported, over many runs", "[deadlock_detector][stress]") {
-  collector c;
-  session s(collecting(c));
-  REQUIRE(s.enabled());
-  watchdog guard("ordered philosophers");
+  detector_on d("ordered philosophers");
   constexpr int runs = 30;
   constexpr int meals = 20;
   const int n = GENERATE(2, 4);
@@ -718,16 +706,14 @@ TEST_CASE("the ordered variant is never reported, over many runs", "[deadlock_de
     meals_eaten += eaten.load();
   }
   CHECK(meals_eaten == static_cast<long>(runs) * meals * n);
-  CHECK(c.total() == 0);
+  CHECK(d.reports.total() == 0);
   CHECK(nothing_held_or_awaited());
 }
 
 // ---- Snapshots and renderings -------------------------------------------------
 
 TEST_CASE("a snapshot shows held locks, waits and lock-order edges", "[deadlock_detector]") {
-  session s(dd::options{});
-  REQUIRE(s.enabled());
-  watchdog guard("snapshot");
+  const detector_on d("snapshot");
   weft::mutex a;
   weft::shared_mutex b;
   dd::name_lock(&a, "alpha");
@@ -808,12 +794,9 @@ TEST_CASE("a snapshot shows held locks, waits and lock-order edges", "[deadlock_
 }
 
 TEST_CASE("reports render as text, JSON and DOT with names and locations", "[deadlock_detector]") {
-  dd::options opts;
-  opts.on_deadlock = dd::reaction::throw_error;
+  dd::options opts = throw_on_deadlock();
   opts.detect_lock_order = false;
-  session s(std::move(opts));
-  REQUIRE(s.enabled());
-  watchdog guard("renderings");
+  detector_on d("renderings", std::move(opts));
   weft::mutex a;
   weft::mutex b;
   // Names that need escaping in JSON and DOT.
@@ -822,20 +805,15 @@ TEST_CASE("reports render as text, JSON and DOT with names and locations", "[dea
   const weft::source_location take_first = weft::source_location::current();
   const weft::source_location take_second = weft::source_location::current();
   std::latch both_hold(2);
-  std::mutex errors_mu;
-  std::vector<dd::report> errors;
   auto diner = [&](weft::mutex& mine, weft::mutex& other, const char* name) {
     return std::thread([&, name] {
       dd::name_this_thread(name);
       mine.lock(take_first);
       both_hold.arrive_and_wait();
-      try {
+      d.threw([&] {
         other.lock(take_second);
         other.unlock();
-      } catch (const weft::deadlock_error& e) {
-        std::lock_guard lock(errors_mu);
-        errors.push_back(e.details());
-      }
+      });
       mine.unlock();
     });
   };
@@ -843,8 +821,7 @@ TEST_CASE("reports render as text, JSON and DOT with names and locations", "[dea
   std::thread right = diner(b, a, "right");
   left.join();
   right.join();
-  REQUIRE(errors.size() == 1);
-  const dd::report& r = errors.front();
+  const dd::report r = d.only_thrown();
   REQUIRE(r.wait_cycle.size() == 2);
   const dd::wait_step& closer = r.wait_cycle[0];
   const dd::wait_step& other = r.wait_cycle[1];
@@ -889,9 +866,7 @@ TEST_CASE("reports render as text, JSON and DOT with names and locations", "[dea
 
 TEST_CASE("a condition variable's wait releases and retakes its mutex in the detector's view",
           "[deadlock_detector]") {
-  session s(dd::options{});
-  REQUIRE(s.enabled());
-  watchdog guard("condition variable");
+  const detector_on d("condition variable");
   weft::mutex m;
   weft::condition_variable cv;
   bool ready = false;
@@ -915,66 +890,43 @@ TEST_CASE("a condition variable's wait releases and retakes its mutex in the det
 // ---- Off, and under the checker -------------------------------------------------
 
 TEST_CASE("a disabled detector records nothing", "[deadlock_detector]") {
+  // enable() and disable() called directly: they are what is tested.
   collector c;
-  REQUIRE(dd::enable(collecting(c)));
+  dd::options opts;
+  opts.callback = c.callback();  // one collector for both times on
+  REQUIRE(dd::enable(opts));
   CHECK(dd::enabled());
   dd::disable();
   CHECK_FALSE(dd::enabled());
   weft::mutex a;
   weft::mutex b;
-  std::thread([&] {
-    std::lock_guard hold_a(a);
-    std::lock_guard hold_b(b);
-  }).join();
-  std::thread([&] {
-    std::lock_guard hold_b(b);
-    std::lock_guard hold_a(a);
-  }).join();
+  nest_on_new_thread(a, b);
+  nest_on_new_thread(b, a);
   a.lock();  // held across enable(): unknown to the detector
   CHECK(dd::take_snapshot().threads.empty());
   CHECK(c.total() == 0);
 
   // Enabled again: the inversion taken while off is not there, and the
   // release of a lock taken while off is ignored.
-  session s(collecting(c));
-  REQUIRE(s.enabled());
+  const detector_on d("enabled again", opts);
   a.unlock();
-  std::thread([&] {
-    std::lock_guard hold_a(a);
-    std::lock_guard hold_b(b);
-  }).join();
+  nest_on_new_thread(a, b);
   CHECK(c.total() == 0);
   CHECK(dd::take_snapshot().lock_order.size() == 1);
   CHECK(nothing_held_or_awaited());
 }
 
 TEST_CASE("the detector stays out of the checker's way", "[deadlock_detector]") {
-  dd::options opts;
-  opts.on_deadlock = dd::reaction::throw_error;
+  dd::options opts = throw_on_deadlock();
   opts.on_lock_order = dd::reaction::throw_error;
-  session s(std::move(opts));
-  REQUIRE(s.enabled());
+  const detector_on d("under the checker", std::move(opts));
   weft::check_options check;
   check.strategy = weft::strategy_kind::dfs;
   check.executions = 500;
   // The checker finds the deadlock itself; had the detector acted on the
   // model threads (fibers on this OS thread), its exception would have
   // turned the finding into an escaped exception.
-  const weft::report r = weft::check(
-      [] {
-        weft::mutex a;
-        weft::mutex b;
-        weft::thread t([&] {
-          std::lock_guard hold_a(a);
-          std::lock_guard hold_b(b);
-        });
-        {
-          std::lock_guard hold_b(b);
-          std::lock_guard hold_a(a);
-        }
-        t.join();
-      },
-      check);
+  const weft::report r = weft::check(weft::testing::two_locks_deadlock, check);
   CHECK(r.kind == weft::finding_kind::deadlock);
   CHECK(dd::take_snapshot().lock_order.empty());
   CHECK(nothing_held_or_awaited());

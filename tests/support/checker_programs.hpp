@@ -1,5 +1,9 @@
 // Small concurrent programs with known answers, shared by the checker's
-// tests: each is a test body for weft::check.
+// tests and benchmarks: each is a test body for weft::check.
+//
+// Tests that assert on a report's text see these programs' own text: the
+// failed assertion reads "WEFT_ASSERT(counter.load() == 2)" and the trace
+// names this header's lines, not the calling test's.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +14,7 @@
 #include "weft/atomic.hpp"
 #include "weft/check.hpp"
 #include "weft/mutex.hpp"
+#include "weft/shared.hpp"
 #include "weft/thread.hpp"
 
 namespace weft::testing {
@@ -17,22 +22,43 @@ namespace weft::testing {
 // Two threads increment with a load then a store: a lost update, found only
 // with a preemption between one thread's load and store.
 inline void racy_counter() {
-  weft::atomic<int> n{0};
-  auto increment = [&n] { n.store(n.load() + 1); };
+  weft::atomic<int> counter{0};
+  auto increment = [&counter] { counter.store(counter.load() + 1); };
   weft::thread a(increment), b(increment);
   a.join();
   b.join();
-  WEFT_ASSERT(n.load() == 2);
+  WEFT_ASSERT(counter.load() == 2);
 }
 
 // The fixed counter: fetch_add.
 inline void fixed_counter() {
-  weft::atomic<int> n{0};
-  auto increment = [&n] { n.fetch_add(1); };
+  weft::atomic<int> counter{0};
+  auto increment = [&counter] { counter.fetch_add(1); };
   weft::thread a(increment), b(increment);
   a.join();
   b.join();
-  WEFT_ASSERT(n.load() == 2);
+  WEFT_ASSERT(counter.load() == 2);
+}
+
+// `threads` threads each add 1 to a weft::shared<int> `increments` times,
+// each time under one weft::mutex; main joins them and asserts the sum.
+// Correct: the shape that searches are timed on.
+inline void mutex_counter(int threads, int increments) {
+  weft::mutex m;
+  weft::shared<int> counter{0};
+  std::vector<weft::thread> workers;
+  workers.reserve(static_cast<std::size_t>(threads));
+  for (int i = 0; i < threads; ++i) {
+    workers.emplace_back([&m, &counter, increments] {
+      for (int k = 0; k < increments; ++k) {
+        const std::lock_guard guard(m);
+        counter.set(counter.get() + 1);
+      }
+    });
+  }
+  for (weft::thread& w : workers)
+    w.join();
+  WEFT_ASSERT(counter.get() == threads * increments);
 }
 
 // `n` dining philosophers, each taking its left fork then its right: a
@@ -40,6 +66,7 @@ inline void fixed_counter() {
 inline void philosophers(int n, bool ordered) {
   std::vector<weft::mutex> forks(static_cast<std::size_t>(n));
   std::vector<weft::thread> diners;
+  diners.reserve(static_cast<std::size_t>(n));
   for (int p = 0; p < n; ++p) {
     diners.emplace_back([&forks, p, n, ordered] {
       auto left = static_cast<std::size_t>(p);
@@ -51,6 +78,22 @@ inline void philosophers(int n, bool ordered) {
   }
   for (weft::thread& d : diners)
     d.join();
+}
+
+// A spawned thread takes x then y while main takes y then x: a deadlock
+// when each gets its first lock before the other's second.
+inline void two_locks_deadlock() {
+  weft::mutex x;
+  weft::mutex y;
+  weft::thread t([&x, &y] {
+    const std::lock_guard first(x);
+    const std::lock_guard second(y);
+  });
+  {
+    const std::lock_guard first(y);
+    const std::lock_guard second(x);
+  }
+  t.join();
 }
 
 }  // namespace weft::testing

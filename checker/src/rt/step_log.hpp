@@ -96,11 +96,6 @@ class step_log {
     steps_.push_back(s);
     return static_cast<std::uint32_t>(steps_.size() - 1);
   }
-  // Drops whatever the step in progress recorded (its thread never ran).
-  void discard_open() {
-    accesses_.resize(steps_.empty() ? 0 : steps_.back().first_access + steps_.back().access_count);
-    edges_.resize(steps_.empty() ? 0 : steps_.back().first_edge + steps_.back().edge_count);
-  }
   // The index the step in progress will get.
   [[nodiscard]] std::uint32_t open_index() const noexcept {
     return static_cast<std::uint32_t>(steps_.size());
