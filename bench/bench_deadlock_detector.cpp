@@ -1,7 +1,7 @@
 // What the runtime deadlock detector costs an uncontended lock.
 //
 //   uncontended/<lock>/<mode>        one thread, lock(); unlock(); ns per pair
-//   uncontended_shared/<mode>        the same with lock_shared(); unlock_shared()
+//   uncontended_shared/<lock>/<mode> the same with lock_shared(); unlock_shared()
 //   nested/<lock>/<mode>             lock() and unlock() of one lock while
 //                                    holding another: with the detector on,
 //                                    the request looks the held -> this edge
@@ -9,8 +9,19 @@
 //
 // <mode>: `off` is the detector compiled in but disabled (the default state
 // of every program: one relaxed load and a predictable branch per hook), `on`
-// is enabled. Compare `off` with bench_locks' numbers from a build with
-// -DWEFT_DEADLOCK_DETECTOR=OFF for the cost of compiling it in.
+// is enabled. For the cost of compiling it in, compare `off` with this
+// benchmark built with -DWEFT_DEADLOCK_DETECTOR=OFF (enable() does nothing
+// there, so every weft case is the compiled-out lock; the run's context says
+// which build it is) or with bench_locks from such a build.
+//
+// <lock> absl::Mutex (built only when CMake finds Abseil; `nested` holds
+// another absl::Mutex, `uncontended_shared` is ReaderLock/ReaderUnlock): the
+// baseline, Abseil's own lock-order deadlock detection. `off` is
+// absl::OnDeadlockCycle::kIgnore, `on` is kAbort (the default of an Abseil
+// built without NDEBUG, such as Debian's; no cycle arises here, so kReport
+// would cost the same). Abseil runs that detection only if Abseil itself was
+// compiled without NDEBUG: absl_deadlock_probe tells whether the Abseil this
+// was linked with does (docs/benchmarks.md, "Deadlock detector").
 //
 // As in bench_locks, main() starts and joins a thread first so that the
 // std::mutex inside the detector is measured as a multi-threaded program
@@ -25,6 +36,10 @@
 #include "weft/shared_mutex.hpp"
 #include "weft/spin_lock.hpp"
 #include "weft/ticket_lock.hpp"
+
+#if WEFT_BENCH_HAVE_ABSL
+#include <absl/synchronization/mutex.h>
+#endif
 
 namespace {
 
@@ -81,6 +96,61 @@ void nested(benchmark::State& state, bool on) {
   outer.unlock();
 }
 
+#if WEFT_BENCH_HAVE_ABSL
+// Abseil's mode is process-wide and has no getter: each absl case sets the
+// one it measures. Its mutexes are declared after this call, so they are
+// destroyed (and, when on, removed from Abseil's graph) under the same mode.
+void set_absl_mode(bool on) {
+  absl::SetMutexDeadlockDetectionMode(on ? absl::OnDeadlockCycle::kAbort
+                                         : absl::OnDeadlockCycle::kIgnore);
+}
+
+void absl_uncontended(benchmark::State& state, bool on) {
+  set_absl_mode(on);
+  absl::Mutex lock;
+  for (auto _ : state) {
+    lock.Lock();
+    benchmark::ClobberMemory();
+    lock.Unlock();
+  }
+}
+
+void absl_uncontended_shared(benchmark::State& state, bool on) {
+  set_absl_mode(on);
+  absl::Mutex lock;
+  for (auto _ : state) {
+    lock.ReaderLock();
+    benchmark::ClobberMemory();
+    lock.ReaderUnlock();
+  }
+}
+
+void absl_nested(benchmark::State& state, bool on) {
+  set_absl_mode(on);
+  absl::Mutex outer;
+  absl::Mutex inner;
+  outer.Lock();
+  for (auto _ : state) {
+    inner.Lock();
+    benchmark::ClobberMemory();
+    inner.Unlock();
+  }
+  outer.Unlock();
+}
+
+void register_absl() {
+  for (const bool on : {false, true}) {
+    const std::string mode = on ? "on" : "off";
+    benchmark::RegisterBenchmark(("uncontended/absl::Mutex/" + mode).c_str(),
+                                 [on](benchmark::State& s) { absl_uncontended(s, on); });
+    benchmark::RegisterBenchmark(("nested/absl::Mutex/" + mode).c_str(),
+                                 [on](benchmark::State& s) { absl_nested(s, on); });
+    benchmark::RegisterBenchmark(("uncontended_shared/absl::Mutex/" + mode).c_str(),
+                                 [on](benchmark::State& s) { absl_uncontended_shared(s, on); });
+  }
+}
+#endif
+
 template <typename Lock>
 void register_lock(const std::string& name) {
   for (const bool on : {false, true}) {
@@ -101,9 +171,18 @@ int main(int argc, char** argv) {
   register_lock<weft::ticket_lock>("weft::ticket_lock");
   register_lock<weft::shared_mutex>("weft::shared_mutex");
   for (const bool on : {false, true}) {
-    benchmark::RegisterBenchmark(on ? "uncontended_shared/on" : "uncontended_shared/off",
+    benchmark::RegisterBenchmark(on ? "uncontended_shared/weft::shared_mutex/on"
+                                    : "uncontended_shared/weft::shared_mutex/off",
                                  [on](benchmark::State& s) { uncontended_shared(s, on); });
   }
+  benchmark::AddCustomContext("weft_deadlock_detector",
+                              WEFT_DEADLOCK_DETECTOR ? "compiled in" : "compiled out");
+#if WEFT_BENCH_HAVE_ABSL
+  register_absl();
+  benchmark::AddCustomContext("absl", "linked (absl::Mutex cases registered)");
+#else
+  benchmark::AddCustomContext("absl", "not found at configure time (no absl::Mutex cases)");
+#endif
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

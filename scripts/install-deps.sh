@@ -10,6 +10,7 @@ packages=(
   catch2                     # C++ tests
   libbenchmark-dev           # bench/
   libboost-dev libtbb-dev    # baselines the thread pool is benchmarked against
+  libabsl-dev                # baseline the deadlock detector is benchmarked against
   libboost-context-dev       # checker/: fibers (Boost.Context)
   nlohmann-json3-dev         # checker/: JSON reports
 )
