@@ -11,9 +11,11 @@
 //                 snapshots for their whole duration, which serializes them
 //   record.guard  one thread's held locks and wait. Its thread takes it for
 //                 every update (uncontended: no shared cache line is
-//                 written); a search takes every thread's guard at once, in
-//                 list order, under registry_mu, so it sees one consistent
-//                 wait-for graph. Nothing else takes more than one guard.
+//                 written) and reads them without it (no other thread
+//                 writes them); a search takes every thread's guard at
+//                 once, in list order, under registry_mu, so it sees one
+//                 consistent wait-for graph. Nothing else takes more than
+//                 one guard.
 //   graph_mu      the lock-order graph and the lock types it mentions (a leaf)
 //   names_mu      lock and thread names (a leaf)
 //   config_mu     the options (a leaf)
@@ -92,14 +94,18 @@ struct key_hash {
 // Bounds a thread's known_requests: beyond it the set starts afresh.
 constexpr std::size_t max_known_requests = 256;
 
+// One thread's part of the wait-for graph. Only its own thread writes
+// `held`, `waiting` and `generation` (under `guard`, for the searches); the
+// thread reads them without the guard.
 struct thread_record {
   seam::thread_id id = 0;
   record_guard guard;
   std::vector<held_entry> held;  // in acquisition order
   std::optional<wait_entry> waiting;
-  // held.size(), readable by the thread without its guard (enable() on
-  // another thread may clear `held` meanwhile).
-  std::atomic<std::size_t> held_count{0};
+  // `held` and `waiting` belong to this generation of the detector
+  // (g_records_generation); from an older one they count as empty, and the
+  // thread clears them at its next hook (see self()).
+  std::uint64_t generation = 0;
   // request()'s scratch, kept to avoid an allocation per request.
   std::vector<internal::lock_order_graph::held_lock> scratch_held;
   std::vector<std::pair<const void*, std::string_view>> scratch_types;
@@ -108,11 +114,12 @@ struct thread_record {
   // locks in order..., requested}: the same thread asking again with the
   // same locks held changes nothing there (its site is dominated), so it
   // skips the graph and its mutex. Valid while `known_epoch` is the graph's
-  // epoch (see detector_state::graph_epoch).
+  // epoch (see g_graph_epoch). `last_request` is the most
+  // recent of them, checked first: a loop repeating one nested acquisition
+  // then costs a comparison of a few pointers, no hashing.
   std::unordered_set<std::vector<const void*>, key_hash> known_requests;
+  std::vector<const void*> last_request;
   std::uint64_t known_epoch = 0;
-
-  void set_held_count() noexcept { held_count.store(held.size(), std::memory_order_relaxed); }
 };
 
 struct detector_state {
@@ -120,12 +127,7 @@ struct detector_state {
   std::vector<thread_record*> threads;
 
   std::mutex graph_mu;
-  internal::lock_order_graph graph;
-  // Bumped (under graph_mu) whenever the graph loses edges (a lock with
-  // edges forgotten, the graph cleared): threads' known_requests are then
-  // stale. Read relaxed: a lock in a thread's own request cannot be
-  // destroyed while the thread holds or requests it.
-  std::atomic<std::uint64_t> graph_epoch{1};
+  internal::lock_order_graph graph;                         // its epoch: g_graph_epoch
   std::unordered_map<const void*, std::string_view> types;  // of the graph's locks
 
   std::mutex names_mu;
@@ -136,8 +138,21 @@ struct detector_state {
 
   std::mutex config_mu;
   std::shared_ptr<const dd::options> config = std::make_shared<const dd::options>();
-  std::atomic<bool> lock_order_on{false};
 };
+
+// What the hooks read on every call, outside detector_state so that reading
+// them needs no call to state() (constant-initialized, no guard).
+//
+// Bumped by enable() and disable() instead of clearing every thread's
+// record from another thread, which would make each thread take its guard
+// to read its own record (see thread_record::generation).
+constinit std::atomic<std::uint64_t> g_records_generation{1};
+constinit std::atomic<bool> g_lock_order_on{false};
+// Bumped (under graph_mu) whenever the graph loses edges (a lock with edges
+// forgotten, the graph cleared): threads' known_requests are then stale.
+// Read relaxed: a lock in a thread's own request cannot be destroyed while
+// the thread holds or requests it.
+constinit std::atomic<std::uint64_t> g_graph_epoch{1};
 
 // Never destroyed: threads (and their thread_local records) may outlive
 // static destruction.
@@ -183,14 +198,36 @@ thread_record* register_thread() {
   return t_record;
 }
 
-// The calling thread's record, registered on first use; nullptr while the
-// thread is exiting.
-thread_record* self() {
-  if (t_record != nullptr) [[likely]] {
-    return t_record;
+// Brings the calling thread's record `me` to generation `current`: clears
+// what it held and waited for under an older one.
+[[gnu::noinline]] void renew(thread_record* me, std::uint64_t current) noexcept {
+  std::lock_guard guard(me->guard);
+  me->held.clear();
+  me->waiting.reset();
+  me->generation = current;
+}
+
+// The calling thread's record if it has one (a thread that never acquired
+// a lock under the detector has nothing to release), brought to the current
+// generation.
+inline thread_record* self_if_registered() noexcept {
+  thread_record* me = t_record;
+  if (me == nullptr) return nullptr;
+  const std::uint64_t current = g_records_generation.load(std::memory_order_relaxed);
+  if (me->generation != current) [[unlikely]] {
+    renew(me, current);
   }
-  if (t_exited) return nullptr;
-  return register_thread();
+  return me;
+}
+
+// The calling thread's record, registered on first use and brought to the
+// current generation; nullptr while the thread is exiting.
+inline thread_record* self() {
+  if (t_record == nullptr) [[unlikely]] {
+    if (t_exited) return nullptr;
+    register_thread();
+  }
+  return self_if_registered();
 }
 
 std::shared_ptr<const dd::options> current_config() {
@@ -277,7 +314,7 @@ struct raw_step {
 // conflicting mode; for a reader with no writer holding the lock, the
 // writers waiting for it (they go first). Requires every guard.
 template <typename F>
-void for_each_blocker(const std::vector<thread_record*>& threads, const thread_record* t,
+void for_each_blocker(const std::vector<const thread_record*>& threads, const thread_record* t,
                       const wait_entry& w, F&& visit) {
   bool writer_holds = false;
   for (const thread_record* u : threads) {
@@ -301,7 +338,7 @@ void for_each_blocker(const std::vector<thread_record*>& threads, const thread_r
 
 // A shortest cycle of the wait-for graph through `me` (which waits), breadth
 // first; empty if none. Requires every guard.
-std::vector<raw_step> find_cycle(const std::vector<thread_record*>& threads,
+std::vector<raw_step> find_cycle(const std::vector<const thread_record*>& threads,
                                  const thread_record* me) {
   std::unordered_map<const thread_record*, raw_step> came_by;  // visited threads
   std::vector<const thread_record*> frontier{me};
@@ -334,9 +371,15 @@ std::vector<raw_step> find_cycle(const std::vector<thread_record*>& threads,
 // Holds registry_mu and every thread's guard.
 class all_records {
  public:
-  all_records() : state_(state()), registry_(state_.registry_mu) {
-    for (thread_record* t : state_.threads)
+  all_records()
+      : state_(state()),
+        registry_(state_.registry_mu),
+        current_(g_records_generation.load(std::memory_order_relaxed)) {
+    live_.reserve(state_.threads.size());
+    for (thread_record* t : state_.threads) {
       t->guard.lock();
+      if (is_live(t)) live_.push_back(t);
+    }
   }
   all_records(const all_records&) = delete;
   all_records& operator=(const all_records&) = delete;
@@ -344,11 +387,18 @@ class all_records {
     for (thread_record* t : state_.threads)
       t->guard.unlock();
   }
+  // Every thread's record.
   [[nodiscard]] const std::vector<thread_record*>& threads() const { return state_.threads; }
+  // The records of the current generation: the others hold nothing and wait
+  // for nothing, whatever their lists still say.
+  [[nodiscard]] const std::vector<const thread_record*>& live() const { return live_; }
+  [[nodiscard]] bool is_live(const thread_record* t) const { return t->generation == current_; }
 
  private:
   detector_state& state_;
   std::lock_guard<std::mutex> registry_;
+  std::uint64_t current_;
+  std::vector<const thread_record*> live_;
 };
 
 dd::report deadlock_report(const std::vector<raw_step>& cycle) {
@@ -371,13 +421,10 @@ dd::report deadlock_report(const std::vector<raw_step>& cycle) {
   return r;
 }
 
+// Every thread's held locks and wait are forgotten: each thread clears its
+// own record at its next hook, and searches ignore it until then.
 void clear_all_records() {
-  all_records records;
-  for (thread_record* t : records.threads()) {
-    t->held.clear();
-    t->set_held_count();
-    t->waiting.reset();
-  }
+  g_records_generation.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -389,36 +436,42 @@ namespace internal::deadlock {
 void request(const void* lock, std::string_view type, lock_mode mode, weft::source_location where) {
   (void)mode;  // shared and exclusive requests both make edges (conservative)
   if (seam::active() != nullptr) return;
-  detector_state& s = state();
-  if (!s.lock_order_on.load(std::memory_order_relaxed)) return;
+  if (!g_lock_order_on.load(std::memory_order_relaxed)) return;
   thread_record* me = self();
-  if (me == nullptr || me->held_count.load(std::memory_order_relaxed) == 0) return;
+  if (me == nullptr || me->held.empty()) return;
 
-  std::vector<const void*>& key = me->scratch_key;
-  key.clear();
-  {
-    std::lock_guard guard(me->guard);  // enable() may clear the list meanwhile
-    for (const held_entry& e : me->held)
-      key.push_back(e.lock);
-  }
-  key.push_back(lock);
-  const std::uint64_t epoch = s.graph_epoch.load(std::memory_order_relaxed);
+  const std::uint64_t epoch = g_graph_epoch.load(std::memory_order_relaxed);
   if (me->known_epoch != epoch) {
     me->known_requests.clear();
+    me->last_request.clear();
     me->known_epoch = epoch;
   }
-  if (me->known_requests.contains(key)) return;  // nothing new for the graph
+  // The same request as last time? (No guard: only this thread writes its
+  // held list.)
+  const std::vector<const void*>& last = me->last_request;
+  if (last.size() == me->held.size() + 1 && last.back() == lock &&
+      std::equal(me->held.begin(), me->held.end(), last.begin(),
+                 [](const held_entry& e, const void* l) { return e.lock == l; })) {
+    return;
+  }
+  std::vector<const void*>& key = me->scratch_key;
+  key.clear();
+  for (const held_entry& e : me->held)
+    key.push_back(e.lock);
+  key.push_back(lock);
+  if (me->known_requests.contains(key)) {  // nothing new for the graph
+    me->last_request.swap(key);
+    return;
+  }
 
+  detector_state& s = state();
   std::vector<lock_order_graph::held_lock>& held = me->scratch_held;
   std::vector<std::pair<const void*, std::string_view>>& held_types = me->scratch_types;
   held.clear();
   held_types.clear();
-  {
-    std::lock_guard guard(me->guard);
-    for (const held_entry& e : me->held) {
-      held.push_back({e.lock, e.where});
-      held_types.emplace_back(e.lock, e.type);
-    }
+  for (const held_entry& e : me->held) {
+    held.push_back({e.lock, e.where});
+    held_types.emplace_back(e.lock, e.type);
   }
   std::vector<lock_order_cycle> cycles;
   std::unordered_map<const void*, std::string_view> types;
@@ -436,6 +489,7 @@ void request(const void* lock, std::string_view type, lock_mode mode, weft::sour
   try {
     if (me->known_requests.size() >= max_known_requests) me->known_requests.clear();
     me->known_requests.insert(key);
+    me->last_request.swap(key);
   } catch (const std::bad_alloc&) {
     // Only a cache: the next identical request goes to the graph again.
   }
@@ -472,7 +526,7 @@ void block(const void* lock, std::string_view type, lock_mode mode, bool timed, 
   {
     all_records records;
     me->waiting = wait_entry{lock, type, mode, timed, where};
-    const std::vector<raw_step> cycle = find_cycle(records.threads(), me);
+    const std::vector<raw_step> cycle = find_cycle(records.live(), me);
     if (cycle.empty()) return;
     if (backs_out) me->waiting.reset();
     // Built here: the steps point into records that a thread exit may free
@@ -491,7 +545,6 @@ void acquired(const void* lock, std::string_view type, lock_mode mode,
     std::lock_guard guard(me->guard);
     if (me->waiting && me->waiting->lock == lock) me->waiting.reset();
     me->held.push_back({lock, type, mode, where});
-    me->set_held_count();
   } catch (...) {
     // Out of memory: the acquisition goes unrecorded (the detector may miss
     // a cycle through it, never invent one).
@@ -499,22 +552,23 @@ void acquired(const void* lock, std::string_view type, lock_mode mode,
 }
 
 void abandoned(const void* lock) noexcept {
-  thread_record* me = t_record;
-  if (me == nullptr || seam::active() != nullptr) return;
+  if (seam::active() != nullptr) return;
+  thread_record* me = self_if_registered();
+  if (me == nullptr) return;
   std::lock_guard guard(me->guard);
   if (me->waiting && me->waiting->lock == lock) me->waiting.reset();
 }
 
 void released(const void* lock, lock_mode mode) noexcept {
-  thread_record* me = t_record;
-  if (me == nullptr || seam::active() != nullptr) return;
+  if (seam::active() != nullptr) return;
+  thread_record* me = self_if_registered();
+  if (me == nullptr) return;
   std::lock_guard guard(me->guard);
   // The most recent acquisition goes: locks need not be released in reverse
   // order. An unknown lock (taken while the detector was off) is ignored.
   for (auto it = me->held.rbegin(); it != me->held.rend(); ++it) {
     if (it->lock == lock && it->mode == mode) {
       me->held.erase(std::next(it).base());
-      me->set_held_count();
       return;
     }
   }
@@ -529,7 +583,7 @@ void destroyed(const void* lock) noexcept {
       const std::size_t locks_before = s.graph.lock_count();
       s.graph.forget(lock);
       if (s.graph.lock_count() != locks_before) {
-        s.graph_epoch.fetch_add(1, std::memory_order_relaxed);
+        g_graph_epoch.fetch_add(1, std::memory_order_relaxed);
       }
       s.types.erase(lock);
     }
@@ -564,10 +618,10 @@ bool enable(options opts) {
   {
     std::lock_guard lock(s.graph_mu);
     s.graph = internal::lock_order_graph(graph_options);
-    s.graph_epoch.fetch_add(1, std::memory_order_relaxed);
+    g_graph_epoch.fetch_add(1, std::memory_order_relaxed);
     s.types.clear();
   }
-  s.lock_order_on.store(lock_order, std::memory_order_relaxed);
+  g_lock_order_on.store(lock_order, std::memory_order_relaxed);
   g_flags.fetch_or(internal::deadlock::enabled_bit, std::memory_order_relaxed);
   return true;
 #else
@@ -579,11 +633,11 @@ bool enable(options opts) {
 void disable() {
   detector_state& s = state();
   g_flags.fetch_and(~internal::deadlock::enabled_bit, std::memory_order_relaxed);
-  s.lock_order_on.store(false, std::memory_order_relaxed);
+  g_lock_order_on.store(false, std::memory_order_relaxed);
   clear_all_records();
   std::lock_guard lock(s.graph_mu);
   s.graph.clear();
-  s.graph_epoch.fetch_add(1, std::memory_order_relaxed);
+  g_graph_epoch.fetch_add(1, std::memory_order_relaxed);
   s.types.clear();
 }
 
@@ -617,8 +671,13 @@ graph_snapshot take_snapshot() {
   std::vector<raw_thread> raw;
   {
     all_records records;
-    for (const thread_record* t : records.threads())
-      raw.push_back({t->id, t->held, t->waiting});
+    for (const thread_record* t : records.threads()) {
+      if (records.is_live(t)) {
+        raw.push_back({t->id, t->held, t->waiting});
+      } else {
+        raw.push_back({t->id, {}, std::nullopt});
+      }
+    }
   }
   std::vector<internal::lock_order_edge> edges;
   std::unordered_map<const void*, std::string_view> types;

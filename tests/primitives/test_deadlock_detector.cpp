@@ -916,6 +916,58 @@ TEST_CASE("a disabled detector records nothing", "[deadlock_detector]") {
   CHECK(nothing_held_or_awaited());
 }
 
+TEST_CASE("enabling again forgets what running threads held", "[deadlock_detector]") {
+  // enable() does not reach into other threads' records: each thread drops
+  // what it held under the previous enable() at its next lock operation,
+  // and snapshots and searches ignore it until then.
+  dd::options opts;
+  collector c;
+  opts.callback = c.callback();
+  REQUIRE(dd::enable(opts));
+  weft::mutex old_lock;
+  weft::mutex new_lock;
+  std::atomic<weft::seam::thread_id> worker_id{0};
+  std::latch holds_old(1);
+  std::latch re_enabled(1);
+  std::latch holds_new(1);
+  std::latch done(1);
+  auto held_by_worker = [&] {
+    std::vector<const void*> locks;
+    for (const dd::thread_snapshot& t : dd::take_snapshot().threads) {
+      if (t.thread.id != worker_id) continue;
+      for (const dd::held_lock_info& h : t.held)
+        locks.push_back(h.lock.address);
+    }
+    return locks;
+  };
+  std::thread worker([&] {
+    worker_id = weft::seam::current_thread_id();
+    old_lock.lock();
+    holds_old.count_down();
+    re_enabled.wait();
+    new_lock.lock();  // its first hook since: the record starts afresh
+    holds_new.count_down();
+    done.wait();
+    new_lock.unlock();
+    old_lock.unlock();  // taken under the previous enable(): ignored
+  });
+  holds_old.wait();
+  CHECK(held_by_worker() == std::vector<const void*>{&old_lock});
+  dd::disable();
+  REQUIRE(dd::enable(opts));
+  CHECK(held_by_worker().empty());  // before the worker's next hook
+  re_enabled.count_down();
+  holds_new.wait();
+  CHECK(held_by_worker() == std::vector<const void*>{&new_lock});
+  // No old_lock -> new_lock edge either: the worker held nothing known.
+  CHECK(dd::take_snapshot().lock_order.empty());
+  done.count_down();
+  worker.join();
+  CHECK(nothing_held_or_awaited());
+  CHECK(c.total() == 0);
+  dd::disable();
+}
+
 TEST_CASE("the detector stays out of the checker's way", "[deadlock_detector]") {
   dd::options opts = throw_on_deadlock();
   opts.on_lock_order = dd::reaction::throw_error;

@@ -82,20 +82,23 @@
 // Reports and snapshots are plain data (`report`, `graph_snapshot`) and
 // render as text (the checker's wording), JSON and Graphviz DOT.
 //
-// Cost (bench/bench_deadlock_detector.cpp; this 2-core VM, median CPU time):
+// Cost (bench/bench_deadlock_detector.cpp, docs/benchmarks.md; a 2-core
+// VM, median CPU time; Abseil's own detection adds +26 to +29 ns there):
 //   * compiled out (CMake -DWEFT_DEADLOCK_DETECTOR=OFF): nothing;
 //   * compiled in, off (the default): one relaxed load of a global and a
 //     predictable branch at each hook site, 2 per acquisition and 1 per
 //     release: within the noise of an uncontended lock/unlock pair (~1 ns);
-//   * on, uncontended, no other lock held: +22 to +36 ns per lock/unlock
+//   * on, uncontended, no other lock held: about +15 ns per lock/unlock
 //     pair. The acquisition and the release each update the calling
 //     thread's own record under its own tiny lock; no shared cache line is
 //     written;
-//   * on, requesting a lock while holding others: a request this thread has
-//     made before with the same locks held is a hash lookup in a
-//     per-thread cache (+37 to +64 ns per pair, one lock held); a new one
-//     takes one process-wide mutex and updates the lock-order graph (a new
-//     edge also searches it);
+//   * on, requesting a lock while holding others: the same request as this
+//     thread's previous one is a comparison of a few pointers (about +15 ns
+//     per pair, one lock held, as uncontended); another one this thread has
+//     made before with the same locks held is a lookup in a per-thread hash
+//     set; a new one takes one process-wide mutex and updates the
+//     lock-order graph (a new edge against the graph's order also searches
+//     part of it, see weft/internal/lock_order_graph.hpp);
 //   * on, about to block: the detector takes every thread's record at once
 //     and searches the wait-for graph: O(threads x locks held).
 //
