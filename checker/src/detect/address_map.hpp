@@ -46,6 +46,7 @@ class address_map {
     return i == npos ? insert(key) : i;
   }
   V& at_index(std::size_t i) noexcept { return values_[i]; }
+  [[nodiscard]] const V& at_index(std::size_t i) const noexcept { return values_[i]; }
   void clear() noexcept {
     size_ = 0;
     if (!slots_.empty()) std::fill(slots_.begin(), slots_.end(), 0U);
@@ -80,7 +81,9 @@ class address_map {
     }
   }
 
-  std::size_t insert(const void* key) {
+  // Out of line: after a search's first executions every key is found,
+  // and index() stays small enough to inline.
+  [[gnu::noinline]] std::size_t insert(const void* key) {
     const std::size_t i = size_;
     if (i < keys_.size()) {
       keys_[i] = key;
@@ -106,7 +109,7 @@ class address_map {
     slots_[s] = static_cast<std::uint32_t>(i + 1);
   }
 
-  void rebuild() {
+  [[gnu::noinline]] void rebuild() {
     slots_.assign(std::bit_ceil(std::max<std::size_t>(size_ * 4, 64)), 0U);
     for (std::size_t i = 0; i < size_; ++i)
       place(i);

@@ -20,7 +20,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "detect/address_map.hpp"
@@ -39,19 +38,37 @@ class race_detector {
  public:
   // Records an access by `thread`, whose clock is `now`, and returns the
   // earlier access it races with, if any: valid until the next call.
+  // Inline: every weft::shared access of a search comes here.
   const access* on_access(const void* address, bool is_write, seam::thread_id thread,
-                          const vector_clock& now, weft::source_location where);
+                          const vector_clock& now, weft::source_location where) {
+    shadow& s = shadows_[address];
+    if (s.write.epoch.thread != 0 && !s.write.epoch.happens_before(now)) return &s.write;
+    const access current{epoch{thread, now.get(thread)}, is_write, where};
+    if (!is_write) {
+      if (!s.reads.empty()) drop_subsumed(s.reads, now);
+      s.reads.push_back(current);
+      return nullptr;
+    }
+    for (const access& r : s.reads) {
+      if (!r.epoch.happens_before(now)) return &r;
+    }
+    s.reads.clear();
+    s.write = current;
+    return nullptr;
+  }
   void reset() noexcept;
 
  private:
   struct shadow {
-    std::optional<access> write;
+    access write;               // the last write; epoch.thread 0: none yet
     std::vector<access> reads;  // since `write`
     void clear() noexcept {
-      write.reset();
+      write = {};
       reads.clear();
     }
   };
+  // Drops the reads that happen before a read at `now`: it subsumes them.
+  static void drop_subsumed(std::vector<access>& reads, const vector_clock& now);
   address_map<shadow> shadows_;
 };
 

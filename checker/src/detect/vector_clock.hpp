@@ -30,24 +30,22 @@ class vector_clock {
 
   vector_clock() noexcept = default;
   vector_clock(const vector_clock& other) noexcept : used_(other.used_) {
-    std::copy_n(other.entries_.begin(), used_, entries_.begin());
+    copy_entries(other.entries_, entries_, used_);
   }
   vector_clock& operator=(const vector_clock& other) noexcept {
     if (this == &other) return *this;
-    std::copy_n(other.entries_.begin(), other.used_, entries_.begin());
-    if (used_ > other.used_)
-      std::fill(entries_.begin() + static_cast<std::ptrdiff_t>(other.used_),
-                entries_.begin() + static_cast<std::ptrdiff_t>(used_), 0);
+    // Entries past other.used_ are 0 in `other`: copying them clears ours.
+    copy_entries(other.entries_, entries_, std::max(used_, other.used_));
     used_ = other.used_;
     return *this;
   }
   ~vector_clock() = default;
 
-  // Thread `t`'s component; 0 if `t` never contributed.
+  // Thread `t`'s component; 0 if `t` never contributed (the entries past
+  // those in use are kept 0, so no bound check).
   [[nodiscard]] value_type get(seam::thread_id t) const noexcept {
     assert(t >= 1 && t <= capacity);
-    const std::size_t i = t - 1;
-    return i < used_ ? entries_[i] : 0;
+    return entries_[t - 1];
   }
   void set(seam::thread_id t, value_type value) noexcept {
     assert(t >= 1 && t <= capacity);
@@ -57,7 +55,12 @@ class vector_clock {
   }
   // Thread `t` moves on: its later events are not covered by copies made
   // before.
-  void increment(seam::thread_id t) noexcept { set(t, get(t) + 1); }
+  void increment(seam::thread_id t) noexcept {
+    assert(t >= 1 && t <= capacity);
+    const std::size_t i = t - 1;
+    ++entries_[i];
+    used_ = std::max(used_, i + 1);
+  }
   // Component-wise maximum: after it, this clock covers everything `other`
   // covers.
   void join(const vector_clock& other) noexcept {
@@ -80,7 +83,12 @@ class vector_clock {
   // (this clock's events all happen before or at `other`'s point).
   [[nodiscard]] bool happens_before_or_equal(const vector_clock& other) const noexcept;
   void clear() noexcept {
-    std::fill_n(entries_.begin(), used_, 0);
+    if (used_ <= small) {
+      // A fixed size: a few stores inline instead of a call to memset.
+      std::fill_n(entries_.begin(), small, 0);
+    } else {
+      std::fill_n(entries_.begin(), used_, 0);
+    }
     used_ = 0;
   }
   [[nodiscard]] std::size_t size() const noexcept { return used_; }
@@ -88,6 +96,18 @@ class vector_clock {
   friend bool operator==(const vector_clock& a, const vector_clock& b) noexcept;
 
  private:
+  // Up to this many threads, copies and clears move a fixed-size block
+  // (inline stores) rather than exactly the entries in use (a library call).
+  static constexpr std::size_t small = 16;
+  static void copy_entries(const std::array<value_type, capacity>& from,
+                           std::array<value_type, capacity>& to, std::size_t count) noexcept {
+    if (count <= small) {
+      std::copy_n(from.begin(), small, to.begin());
+    } else {
+      std::copy_n(from.begin(), count, to.begin());
+    }
+  }
+
   std::array<value_type, capacity> entries_{};
   std::size_t used_ = 0;  // entries_[used_..] are all 0
 };

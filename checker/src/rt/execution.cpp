@@ -1,6 +1,7 @@
 #include "rt/execution.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <exception>
 #include <new>
 #include <utility>
@@ -114,14 +115,18 @@ void execution::reset() {
   yielding_ = false;
   yielder_ = 0;
   step_open_ = false;
+  stuck_ = false;
   eager_parent_ = 0;
+  runnable_ = 0;
+  joining_ = 0;
+  pending_ = 0;
+  timed_ = 0;
   log_.clear();
   clock_ = clock_start;
   parked_.clear();
-  lock_owner_.clear();
+  objects_.clear();
   races_.reset();
   atomic_clocks_.clear();
-  object_clocks_.clear();
   unsettled_.reset();
   if (lock_order_used_) {
     lock_order_.clear();
@@ -143,6 +148,7 @@ model_thread& execution::new_thread() {
   model_thread& t = *threads_[thread_count_];
   ++thread_count_;
   t.reset(this, static_cast<seam::thread_id>(thread_count_));
+  runnable_ |= bit(t.id);
   return t;
 }
 
@@ -165,7 +171,9 @@ void execution::run(const std::function<void()>& test) {
       unwind_all();
       break;
     }
-    if (next_ == 0) next_ = choose();
+    // A fiber that found no thread to run came back here: asking again
+    // would find none again.
+    if (next_ == 0 && !std::exchange(stuck_, false)) next_ = choose();
     if (next_ == 0) {
       const auto live = threads();
       const bool all_done = std::all_of(live.begin(), live.end(), [](const auto& t) {
@@ -239,12 +247,11 @@ void execution::fiber_entry(void* arg) {
 }
 
 void execution::finish(model_thread& t) {
-  t.state = thread_state::finished;
-  if (tracing()) trace("finish", thread_name(t.id), "", {});
-  for (const auto& other : threads()) {
-    if (other->state == thread_state::blocked_join && other->join_target == t.id) {
-      other->state = thread_state::runnable;
-    }
+  set_state(t, thread_state::finished);
+  if (tracing()) trace_thread("finish", t.id, {});
+  for (thread_mask j = joining_; j != 0; j &= j - 1) {
+    model_thread& other = *threads_[static_cast<std::size_t>(std::countr_zero(j))];
+    if (other.join_target == t.id) set_state(other, thread_state::runnable);
   }
   // A thread that ends before its first scheduling point ends inside its
   // parent's step (see spawn).
@@ -267,13 +274,13 @@ void execution::unwind_all() {
       model_thread& t = *threads_[i];
       if (t.state == thread_state::finished) continue;
       if (!t.ran) {
-        t.state = thread_state::finished;
+        set_state(t, thread_state::finished);
         progress = true;
         continue;
       }
       if (!t.unwinding) {
         if (t.state == thread_state::blocked_futex) unpark(t.id);
-        t.state = thread_state::runnable;
+        set_state(t, thread_state::runnable);
         t.unwinding = true;
         t.unwind_pending = true;
       } else if (t.state != thread_state::runnable) {
@@ -288,7 +295,7 @@ void execution::unwind_all() {
   // can no longer happen: abandon it (its fiber is re-armed for the next
   // execution, objects it owned on the heap leak).
   for (const auto& t : threads())
-    t->state = thread_state::finished;
+    set_state(*t, thread_state::finished);
 }
 
 void execution::check_end() {
@@ -322,14 +329,32 @@ inline bool execution::enabled(const model_thread& t) const {
     case pending_op::kind::none:
       return true;
     case pending_op::kind::lock: {
-      const seam::thread_id* owner = lock_owner_.find(t.pending.object.address);
+      const seam::thread_id owner = objects_.at_index(t.pending.object_index).owner;
       // Relocking one's own lock is let through, to be reported as misuse.
-      return owner == nullptr || *owner == 0 || *owner == t.id;
+      return owner == 0 || owner == t.id;
     }
     case pending_op::kind::join:
       return threads_[t.pending.target - 1]->state == thread_state::finished;
   }
   return true;
+}
+
+inline void execution::set_state(model_thread& t, thread_state state) noexcept {
+  t.state = state;
+  const thread_mask b = bit(t.id);
+  runnable_ = state == thread_state::runnable ? runnable_ | b : runnable_ & ~b;
+  joining_ = state == thread_state::blocked_join ? joining_ | b : joining_ & ~b;
+  timed_ = state == thread_state::blocked_futex && t.deadline ? timed_ | b : timed_ & ~b;
+}
+
+inline void execution::set_pending(model_thread& t, const pending_op& pending) noexcept {
+  t.pending = pending;
+  pending_ |= bit(t.id);
+}
+
+inline void execution::clear_pending(model_thread& t) noexcept {
+  t.pending = {};
+  pending_ &= ~bit(t.id);
 }
 
 void execution::schedule() {
@@ -349,13 +374,8 @@ void execution::schedule() {
     if (enabled(me)) return;
   }
   if (running()) {
-    if (++steps_ > options_.max_steps) {
-      fail(finding_kind::max_steps,
-           "the execution exceeded max_steps (" + std::to_string(options_.max_steps) +
-               " scheduling points) without terminating: likely a livelock, a spin loop or a "
-               "retry loop that makes no progress (raise check_options::max_steps if the test "
-               "is merely long)");
-    }
+    if (++steps_ > options_.max_steps) [[unlikely]]
+      exceeded_max_steps();
   } else if (++drain_steps_ > options_.max_steps) {
     phase_ = phase::unwinding;
     next_ = 0;
@@ -367,6 +387,14 @@ void execution::schedule() {
     next_ = next;
     switch_to_scheduler();
   }
+}
+
+void execution::exceeded_max_steps() {
+  fail(finding_kind::max_steps,
+       "the execution exceeded max_steps (" + std::to_string(options_.max_steps) +
+           " scheduling points) without terminating: likely a livelock, a spin loop or a "
+           "retry loop that makes no progress (raise check_options::max_steps if the test "
+           "is merely long)");
 }
 
 void execution::block() {
@@ -443,27 +471,20 @@ seam::thread_id execution::choose() {
     yielder_ = yielded ? current_ : 0;
   }
 
-  // At most max_threads candidates: spawn refuses more while this runs.
-  std::size_t count = 0;
-  bool yielder_enabled = false;
-  const bool timeouts = options_.timeouts;
-  for (std::size_t i = 0; i < thread_count_; ++i) {
-    const model_thread& t = *threads_[i];
-    if (t.state == thread_state::runnable) {
-      if (t.pending.what != pending_op::kind::none && !enabled(t)) continue;
-      if (t.id == yielder_) {
-        yielder_enabled = true;
-        continue;
-      }
-      candidates_[count++] = t.id;
-    } else if (timeouts && t.state == thread_state::blocked_futex && t.deadline) {
-      candidates_[count++] = t.id;  // choosing it times its wait out
-    }
+  // The enabled threads: the runnable ones, less those whose pending
+  // operation would block, less a yielder while another can run; and with
+  // timeouts, the timed waiters (choosing one times its wait out).
+  thread_mask ready = runnable_ & ~pending_;
+  for (thread_mask p = runnable_ & pending_; p != 0; p &= p - 1) {
+    if (enabled(*threads_[static_cast<std::size_t>(std::countr_zero(p))])) ready |= p & (~p + 1);
   }
-  if (count == 0 && yielder_enabled) candidates_[count++] = yielder_;
+  const thread_mask held_back = ready & bit(yielder_);
+  thread_mask candidates = ready & ~held_back;
+  if (options_.timeouts) candidates |= timed_;
+  if (candidates == 0) candidates = held_back;
 
   seam::thread_id chosen = 0;
-  if (count == 0) {
+  if (candidates == 0) {
     // With timeouts off, a timed wait still ends rather than deadlock: the
     // earliest deadline passes first.
     model_thread* earliest = nullptr;
@@ -473,24 +494,42 @@ seam::thread_id execution::choose() {
         earliest = t.get();
       }
     }
-    if (earliest == nullptr) return 0;
+    if (earliest == nullptr) {
+      stuck_ = true;
+      return 0;
+    }
     chosen = earliest->id;
-  } else if (count == 1 && !forced_points_) {
-    chosen = candidates_[0];  // nothing to decide, and the strategy need not see it
-  } else if (uniform_ != nullptr && count > 1 && running()) {
-    chosen = candidates_[uniform_->below(static_cast<std::uint32_t>(count))];
+  } else if (!forced_points_ && (candidates & (candidates - 1)) == 0) {
+    // One candidate: nothing to decide, and the strategy need not see it.
+    chosen = static_cast<seam::thread_id>(std::countr_zero(candidates) + 1);
+  } else if (uniform_ != nullptr && (candidates & (candidates - 1)) != 0 && running()) {
+    // The k-th enabled thread in ascending order, as the strategy would pick.
+    // Counted bit by bit: there are few, and std::popcount is a library call
+    // on a baseline x86-64 target.
+    std::uint32_t count = 0;
+    for (thread_mask c = candidates; c != 0; c &= c - 1)
+      ++count;
+    for (std::uint32_t k = uniform_->below(count); k > 0; --k)
+      candidates &= candidates - 1;
+    chosen = static_cast<seam::thread_id>(std::countr_zero(candidates) + 1);
     decisions_.push_back(chosen);
   } else {
-    chosen = ask_strategy(std::span<const seam::thread_id>(candidates_.data(), count), yielded);
+    std::size_t n = 0;
+    for (thread_mask c = candidates; c != 0; c &= c - 1)
+      candidates_[n++] = static_cast<seam::thread_id>(std::countr_zero(c) + 1);
+    chosen = ask_strategy(std::span<const seam::thread_id>(candidates_.data(), n), yielded);
   }
   model_thread& t = thread(chosen);
   if (t.state == thread_state::blocked_futex) time_out(t);
-  // The chosen thread's step begins: the edges into it are known now.
-  if (logging_ && running()) {
-    for (const std::uint32_t from : t.incoming)
-      log_.add_edge(from);
+  // The chosen thread's step begins: the edges into it are known now (they
+  // are recorded only while logging).
+  if (logging_) {
+    if (running()) {
+      for (const std::uint32_t from : t.incoming)
+        log_.add_edge(from);
+    }
+    t.incoming.clear();
   }
-  t.incoming.clear();
   step_open_ = true;
   return chosen;
 }
@@ -548,7 +587,7 @@ void execution::diverged(const std::string& why) {
 void execution::time_out(model_thread& t) {
   clock_ = std::max(clock_, *t.deadline);
   unpark(t.id);
-  t.state = thread_state::runnable;
+  set_state(t, thread_state::runnable);
   t.wake_result = seam::wait_result::timed_out;
   t.futex_word = nullptr;
   t.deadline.reset();
@@ -631,7 +670,7 @@ void execution::report_deadlock() {
       const seam::object_ref& object = t->pending.object;
       b.operation = std::string(object.type) + "::lock";
       b.resource = name_of(object.address, object.type);
-      if (const seam::thread_id* owner = lock_owner_.find(object.address)) b.holder = *owner;
+      if (const object_state* o = objects_.find(object.address)) b.holder = o->owner;
       b.where = t->pending.where;
       b.has_where = true;
       note_where_taken(b, object.address);
@@ -640,7 +679,7 @@ void execution::report_deadlock() {
       const op_frame& op = t->ops.back();
       b.operation = std::string(op.object.type) + "::" + std::string(seam::to_string(op.kind));
       b.resource = name_of(op.object.address, op.object.type);
-      if (const seam::thread_id* owner = lock_owner_.find(op.object.address)) b.holder = *owner;
+      if (const object_state* o = objects_.find(op.object.address)) b.holder = o->owner;
       b.where = op.where;
       b.has_where = true;
       note_where_taken(b, op.object.address);
@@ -674,6 +713,21 @@ void execution::trace(std::string operation, std::string object, std::string det
   trace_.push_back(std::move(s));
 }
 
+void execution::trace_thread(std::string_view operation, seam::thread_id thread,
+                             weft::source_location where) {
+  trace(std::string(operation), thread_name(thread), "", where);
+}
+
+void execution::trace_op(const seam::object_ref& object, seam::op_kind kind,
+                         std::string_view detail, weft::source_location where) {
+  trace(std::string(object.type) + "::" + std::string(seam::to_string(kind)),
+        name_of(object.address, object.type), std::string(detail), where);
+}
+
+void execution::trace_access(const void* address, bool is_write, weft::source_location where) {
+  trace(is_write ? "write" : "read", name_of(address, "shared"), "", where);
+}
+
 std::string execution::name_of(const void* address, std::string_view type) {
   if (const auto it = names_.find(address); it != names_.end()) return it->second;
   const std::string_view kind = short_type(type);
@@ -692,26 +746,36 @@ std::string execution::thread_name(seam::thread_id id) {
 
 void execution::atomic_access(const void* address, seam::atomic_op op, std::memory_order order,
                               weft::source_location where, seam::value_formatter format) {
+  // Inside a primitive's operation at scenario grain, its atomics are not
+  // steps of their own: the common case, kept apart from the rest.
   if (phase_ == phase::unwinding) return;
-  const bool inside = !self().ops.empty();
-  if (inside && options_.grain == grain::scenario) return;
+  if (!self().ops.empty() && options_.grain == grain::scenario) return;
+  atomic_step(address, op, order, where, format);
+}
+
+void execution::atomic_step(const void* address, seam::atomic_op op, std::memory_order order,
+                            weft::source_location where, seam::value_formatter format) {
   schedule();
   record_access(address, op != seam::atomic_op::load);
   synchronize(address, op, order);
-  if (tracing_ && running()) {
-    const std::string object =
-        inside ? name_of(self().ops.back().object.address, self().ops.back().object.type)
-               : name_of(address, "atomic");
-    trace("atomic " + std::string(seam::to_string(op)), object, std::string(order_name(order)),
-          where);
-    if (format != nullptr) {
-      // A load's value is known now; what a write leaves is read when the
-      // step ends (at the next trace line or scheduling decision).
-      if (op == seam::atomic_op::load) {
-        trace_.back().detail += ", read " + format(address);
-      } else {
-        unsettled_ = unsettled_value{trace_.size() - 1, address, format, op, format(address)};
-      }
+  if (tracing()) trace_atomic(address, op, order, where, format);
+}
+
+void execution::trace_atomic(const void* address, seam::atomic_op op, std::memory_order order,
+                             weft::source_location where, seam::value_formatter format) {
+  const bool inside = !self().ops.empty();
+  const std::string object =
+      inside ? name_of(self().ops.back().object.address, self().ops.back().object.type)
+             : name_of(address, "atomic");
+  trace("atomic " + std::string(seam::to_string(op)), object, std::string(order_name(order)),
+        where);
+  if (format != nullptr) {
+    // A load's value is known now; what a write leaves is read when the
+    // step ends (at the next trace line or scheduling decision).
+    if (op == seam::atomic_op::load) {
+      trace_.back().detail += ", read " + format(address);
+    } else {
+      unsettled_ = unsettled_value{trace_.size() - 1, address, format, op, format(address)};
     }
   }
 }
@@ -721,8 +785,12 @@ void execution::plain_access(const void* address, bool is_write, weft::source_lo
   if (!self().ops.empty() && options_.grain == grain::scenario) return;
   schedule();
   record_access(address, is_write);
-  if (tracing()) trace(is_write ? "write" : "read", name_of(address, "shared"), "", where);
-  if (running()) check_race(address, is_write, where);
+  if (tracing()) trace_access(address, is_write, where);
+  if (running()) {
+    const access* const found = races_.on_access(address, is_write, current_, self().clock, where);
+    if (found != nullptr) [[unlikely]]
+      report_race(address, is_write, where, *found);
+  }
 }
 
 void execution::synchronize(const void* address, seam::atomic_op op, std::memory_order order) {
@@ -745,11 +813,9 @@ void execution::synchronize(const void* address, seam::atomic_op op, std::memory
     release(clock);
 }
 
-void execution::check_race(const void* address, bool is_write, weft::source_location where) {
-  const access* const found = races_.on_access(address, is_write, current_, self().clock, where);
-  if (found == nullptr) [[likely]]
-    return;
-  const access other = *found;
+void execution::report_race(const void* address, bool is_write, weft::source_location where,
+                            const access& conflicting) {
+  const access other = conflicting;
   auto describe = [](bool write, seam::thread_id thread, weft::source_location at) {
     return std::string(write ? "write" : "read") + " by thread " + std::to_string(thread) + " at " +
            internal::format_location(at);
@@ -772,7 +838,7 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
     if (word.load(std::memory_order_relaxed) != expected) return seam::wait_result::value_changed;
     if (deadline) return seam::wait_result::timed_out;
     model_thread& me = self();
-    me.state = thread_state::blocked_futex;
+    set_state(me, thread_state::blocked_futex);
     me.futex_word = &word;
     parked_.push_back({&word, me.id});
     block();
@@ -812,10 +878,10 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
   }
   me.spurious_last = false;
   if (tracing()) trace("futex wait", object, deadline ? "parks (timed)" : "parks", {});
-  me.state = thread_state::blocked_futex;
   me.futex_word = &word;
   me.deadline.reset();
   if (deadline && *deadline != seam::time_point::max()) me.deadline = deadline;
+  set_state(me, thread_state::blocked_futex);
   parked_.push_back({&word, me.id});
   block();
   return me.wake_result;
@@ -834,7 +900,7 @@ void execution::futex_wake(const std::atomic<std::uint32_t>& word, int count) {
     }
     model_thread& t = thread(it->thread);
     it = parked_.erase(it);
-    t.state = thread_state::runnable;
+    set_state(t, thread_state::runnable);
     t.wake_result = seam::wait_result::woken;
     t.futex_word = nullptr;
     t.deadline.reset();
@@ -879,10 +945,10 @@ std::unique_ptr<seam::thread_handle> execution::spawn(std::function<void()> body
   t.clock.increment(t.id);
   self().clock.increment(current_);
   // Threads started while unwinding never run.
-  if (phase_ == phase::unwinding) t.state = thread_state::finished;
+  if (phase_ == phase::unwinding) set_state(t, thread_state::finished);
   const seam::thread_id id = t.id;
   if (logging_) t.last_step = log_.open_index();  // until it takes a step of its own
-  if (tracing()) trace("spawn", thread_name(id), "", {});
+  if (tracing()) trace_thread("spawn", id, {});
   if (phase_ != phase::unwinding) {
     // The child runs at once to its first scheduling point, inside the
     // parent's step: what it does before is invisible to other threads, and
@@ -899,14 +965,14 @@ std::unique_ptr<seam::thread_handle> execution::spawn(std::function<void()> body
 
 void execution::join(seam::thread_id target, weft::source_location where) {
   model_thread& me = self();
-  me.pending = pending_op{pending_op::kind::join, {}, where, target};
+  set_pending(me, pending_op{pending_op::kind::join, {}, where, target});
   schedule();
-  me.pending = {};
-  if (tracing()) trace("join", thread_name(target), "", where);
+  clear_pending(me);
+  if (tracing()) trace_thread("join", target, where);
   if (thread(target).state != thread_state::finished) {
     // Only while draining or unwinding: otherwise the join was not enabled
     // before the target finished.
-    me.state = thread_state::blocked_join;
+    set_state(me, thread_state::blocked_join);
     me.join_target = target;
     block();
   }
@@ -935,11 +1001,13 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
                          weft::source_location where) {
   if (phase_ == phase::unwinding) return;
   model_thread& me = self();
-  if (me.ops.empty() || options_.grain == grain::implementation) {
-    if (me.ops.empty() && kind == seam::op_kind::lock && options_.grain == grain::scenario)
-      me.pending = pending_op{pending_op::kind::lock, object, where, 0};
+  const bool scenario = options_.grain == grain::scenario;
+  const std::size_t object_index = scenario ? objects_.index(object.address) : no_object;
+  if (me.ops.empty() || !scenario) {
+    if (me.ops.empty() && kind == seam::op_kind::lock && scenario)
+      set_pending(me, pending_op{pending_op::kind::lock, object, where, 0, object_index});
     schedule();
-    me.pending = {};
+    clear_pending(me);
   }
   // At scenario grain a primitive is one location: all its operations
   // conflict (nested ones too: a condition variable's wait unlocks and
@@ -947,7 +1015,7 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
   // A lock() let through only when the lock was free (the outermost one,
   // see pending_op) and an unlock() are marked: the DPOR never tries to
   // reverse them.
-  if (options_.grain == grain::scenario && logging_ && running()) {
+  if (scenario && logging_ && running()) {
     access_kind access = access_kind::write;
     if (kind == seam::op_kind::unlock) access = access_kind::release;
     if (kind == seam::op_kind::lock && me.ops.empty()) access = access_kind::guarded_acquire;
@@ -956,49 +1024,44 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
   // Scenario grain: each operation of a primitive publishes what came
   // before it (so that a thread blocked inside, at a barrier say, is
   // visible to whoever lets it out) ...
-  std::size_t clock_index = 0;
-  if (options_.grain == grain::scenario) {
-    clock_index = object_clocks_.index(object.address);
-    release(object_clocks_.at_index(clock_index));
-  }
-  me.ops.push_back(op_frame{object, kind, where, clock_index});
-  if (tracing_ && running()) {
-    trace(std::string(object.type) + "::" + std::string(seam::to_string(kind)),
-          name_of(object.address, object.type), "", where);
-  }
+  if (scenario) release(objects_.at_index(object_index).clock);
+  me.ops.push_back(op_frame{object, kind, where, object_index});
+  if (tracing()) trace_op(object, kind, "", where);
 }
 
 void execution::op_end(const seam::object_ref& object, seam::op_kind kind, bool succeeded) {
   if (phase_ == phase::unwinding) return;
   model_thread& me = self();
   weft::source_location where;
-  std::optional<std::size_t> clock_index;
+  std::size_t object_index = no_object;
   if (!me.ops.empty()) {
     where = me.ops.back().where;
-    if (me.ops.back().object.address == object.address) clock_index = me.ops.back().clock_index;
+    if (me.ops.back().object.address == object.address) object_index = me.ops.back().object_index;
     me.ops.pop_back();
   }
+  object_state* state = nullptr;
   // ... and acquires then releases the object's clock when it returns.
   if (options_.grain == grain::scenario) {
+    state =
+        object_index != no_object ? &objects_.at_index(object_index) : &objects_[object.address];
     // acquire(clock) then release(clock), in one pass.
-    vector_clock& clock =
-        clock_index ? object_clocks_.at_index(*clock_index) : object_clocks_[object.address];
-    clock.join_both(me.clock);
+    state->clock.join_both(me.clock);
     me.clock.increment(current_);
   }
   if (succeeded && is_lock_kind(kind)) {
-    lock_owner_[object.address] = me.id;
+    if (state == nullptr) state = &objects_[object.address];
+    state->owner = me.id;
     lock_taken(me, object, kind, where);
   }
   if (succeeded && kind == seam::op_kind::unlock) {
-    if (seam::thread_id* owner = lock_owner_.find(object.address)) *owner = 0;
+    if (state == nullptr) state = objects_.find(object.address);
+    if (state != nullptr) state->owner = 0;
     lock_released(me, object.address);
   }
   if (kind == seam::op_kind::destroy && lock_order_used_) lock_order_.forget(object.address);
   if (tracing() && (kind == seam::op_kind::try_lock || kind == seam::op_kind::try_lock_shared ||
                     kind == seam::op_kind::try_acquire)) {
-    trace(std::string(object.type) + "::" + std::string(seam::to_string(kind)),
-          name_of(object.address, object.type), succeeded ? "succeeded" : "failed", {});
+    trace_op(object, kind, succeeded ? "succeeded" : "failed", {});
   }
 }
 
@@ -1007,38 +1070,46 @@ void execution::lock_taken(model_thread& t, const seam::object_ref& object, seam
   if (options_.lock_order == lock_order_policy::off || !running()) return;
   // A try_lock that succeeded did not block, so it cannot close a deadlock
   // cycle; the lock counts among those held for later acquisitions.
-  if (kind == seam::op_kind::lock && !t.held.empty()) {
-    // The types name the locks of a reported cycle; every lock of a cycle
-    // is on some edge, so recording them with the edges suffices.
-    lock_types_[object.address] = object.type;
-    for (std::size_t i = 0; i < t.held.size(); ++i)
-      lock_types_[t.held[i].lock] = t.held_types[i];
-    lock_order_used_ = true;
-    const std::vector<internal::lock_order_cycle> cycles =
-        lock_order_.on_acquire(t.id, object.address, where, t.held);
-    for (const internal::lock_order_cycle& cycle : cycles) {
-      std::string text = "lock-order inversion (potential deadlock): " +
-                         internal::describe_cycle(cycle, [this](const void* lock) {
-                           const std::string_view* type = lock_types_.find(lock);
-                           return name_of(lock, type == nullptr ? "lock" : *type);
-                         });
-      if (options_.lock_order == lock_order_policy::fail) {
-        fail(finding_kind::lock_order_inversion, std::move(text),
-             {"the threads take these locks in opposite orders: run at the same time, each can "
-              "hold one lock while waiting for the next (take them in one global order, or "
-              "with std::scoped_lock)"});
-      } else {
-        warnings_.push_back(std::move(text));
-      }
-    }
-  }
+  if (kind == seam::op_kind::lock && !t.held.empty()) lock_nested(t, object, where);
   t.held.push_back({object.address, where});
   t.held_types.push_back(object.type);
 }
 
+void execution::lock_nested(model_thread& t, const seam::object_ref& object,
+                            weft::source_location where) {
+  // The types name the locks of a reported cycle; every lock of a cycle
+  // is on some edge, so recording them with the edges suffices.
+  lock_types_[object.address] = object.type;
+  for (std::size_t i = 0; i < t.held.size(); ++i)
+    lock_types_[t.held[i].lock] = t.held_types[i];
+  lock_order_used_ = true;
+  const std::vector<internal::lock_order_cycle> cycles =
+      lock_order_.on_acquire(t.id, object.address, where, t.held);
+  for (const internal::lock_order_cycle& cycle : cycles) {
+    std::string text = "lock-order inversion (potential deadlock): " +
+                       internal::describe_cycle(cycle, [this](const void* lock) {
+                         const std::string_view* type = lock_types_.find(lock);
+                         return name_of(lock, type == nullptr ? "lock" : *type);
+                       });
+    if (options_.lock_order == lock_order_policy::fail) {
+      fail(finding_kind::lock_order_inversion, std::move(text),
+           {"the threads take these locks in opposite orders: run at the same time, each can "
+            "hold one lock while waiting for the next (take them in one global order, or "
+            "with std::scoped_lock)"});
+    } else {
+      warnings_.push_back(std::move(text));
+    }
+  }
+}
+
 void execution::lock_released(model_thread& t, const void* lock) {
   // The most recent acquisition of the lock goes (locks need not be
-  // released in reverse order).
+  // released in reverse order, but mostly are).
+  if (!t.held.empty() && t.held.back().lock == lock) {
+    t.held.pop_back();
+    t.held_types.pop_back();
+    return;
+  }
   for (std::size_t i = t.held.size(); i-- > 0;) {
     if (t.held[i].lock == lock) {
       t.held.erase(t.held.begin() + static_cast<std::ptrdiff_t>(i));

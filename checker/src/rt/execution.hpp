@@ -48,12 +48,16 @@
 
 namespace weft::rt {
 
+// No entry in execution::objects_: the object_index of an op_frame or a
+// pending_op when none was looked up (implementation grain).
+inline constexpr std::size_t no_object = static_cast<std::size_t>(-1);
+
 // A public operation of a primitive that a thread is inside.
 struct op_frame {
   seam::object_ref object;
   seam::op_kind kind;
   weft::source_location where;
-  std::size_t clock_index = 0;  // the object's clock in object_clocks_ (scenario grain)
+  std::size_t object_index = no_object;  // in execution::objects_ (scenario grain)
 };
 
 enum class thread_state : std::uint8_t { runnable, blocked_futex, blocked_join, finished };
@@ -68,7 +72,8 @@ struct pending_op {
   kind what = kind::none;
   seam::object_ref object;  // lock
   weft::source_location where;
-  seam::thread_id target = 0;  // join
+  seam::thread_id target = 0;            // join
+  std::size_t object_index = no_object;  // lock: in execution::objects_
 };
 
 class execution;
@@ -179,6 +184,9 @@ class execution final : public seam::runtime {
   void misuse(const seam::misuse_report& report) override;
   void lock_taken(model_thread& t, const seam::object_ref& object, seam::op_kind kind,
                   weft::source_location where);
+  // lock_taken of a lock() while holding others: the lock-order graph.
+  [[gnu::noinline]] void lock_nested(model_thread& t, const seam::object_ref& object,
+                                     weft::source_location where);
   static void lock_released(model_thread& t, const void* lock);
 
   // For model thread handles.
@@ -204,13 +212,20 @@ class execution final : public seam::runtime {
 
   void arm(model_thread& t);  // readies its fiber for its first run in this execution
   void schedule();            // a scheduling point of the current thread
-  void block();               // the current thread is not runnable: switch away
+  [[gnu::noinline]] void exceeded_max_steps();  // schedule()'s finding, out of line
+  void block();                                 // the current thread is not runnable: switch away
   void switch_to_scheduler();
   seam::thread_id choose();  // the next thread, 0 if none can run
   // choose()'s decision among two or more candidates (or one, if the
   // strategy wants every point), checked against them.
   seam::thread_id ask_strategy(std::span<const seam::thread_id> candidates, bool yielded);
   [[nodiscard]] bool enabled(const model_thread& t) const;
+  // The only writers of model_thread::state and ::pending: they keep the
+  // thread masks below in step (a timed wait sets its deadline before its
+  // state).
+  void set_state(model_thread& t, thread_state state) noexcept;
+  void set_pending(model_thread& t, const pending_op& pending) noexcept;
+  void clear_pending(model_thread& t) noexcept;
   void close_step();
   void record_access(const void* address, bool is_write) {
     if (logging_ && running())
@@ -230,6 +245,15 @@ class execution final : public seam::runtime {
 
   void trace(std::string operation, std::string object, std::string detail,
              weft::source_location where);
+  // Trace lines built out of line, so that the hot paths that may trace
+  // carry no string code: an event of a thread (spawn, join, finish), a
+  // primitive's operation, a weft::shared access.
+  [[gnu::noinline]] void trace_thread(std::string_view operation, seam::thread_id thread,
+                                      weft::source_location where);
+  [[gnu::noinline]] void trace_op(const seam::object_ref& object, seam::op_kind kind,
+                                  std::string_view detail, weft::source_location where);
+  [[gnu::noinline]] void trace_access(const void* address, bool is_write,
+                                      weft::source_location where);
   std::string name_of(const void* address, std::string_view type);
   static std::string thread_name(seam::thread_id id);
 
@@ -240,7 +264,17 @@ class execution final : public seam::runtime {
     self().clock.increment(current_);
   }
   void synchronize(const void* address, seam::atomic_op op, std::memory_order order);
-  void check_race(const void* address, bool is_write, weft::source_location where);
+  // An atomic access that is a step of its own (atomic_access's slow path).
+  [[gnu::noinline]] void atomic_step(const void* address, seam::atomic_op op,
+                                     std::memory_order order, weft::source_location where,
+                                     seam::value_formatter format);
+  // A data race found by races_ on a weft::shared access: the finding.
+  [[gnu::noinline]] void report_race(const void* address, bool is_write,
+                                     weft::source_location where, const access& conflicting);
+  // The trace line of an atomic access (only while tracing).
+  [[gnu::noinline]] void trace_atomic(const void* address, seam::atomic_op op,
+                                      std::memory_order order, weft::source_location where,
+                                      seam::value_formatter format);
 
   check_options options_;
   strategy& strategy_;
@@ -261,13 +295,31 @@ class execution final : public seam::runtime {
   bool yielding_ = false;             // the current thread reached its point by yielding
   seam::thread_id yielder_ = 0;       // the last thread that yielded, until another steps
   bool step_open_ = false;            // a thread has run since the last choice
+  bool stuck_ = false;                // the last choice found no thread to run
   seam::thread_id eager_parent_ = 0;  // runs on once a new thread reaches its first point
   bool logging_ = false;              // the strategy wants the step log
   bool forced_points_ = true;         // the strategy wants points with one candidate
   bool may_diverge_ = true;           // the strategy's picks need checking
   xoshiro256* uniform_ = nullptr;     // the strategy's uniform_generator()
   step_log log_;
-  std::array<seam::thread_id, max_threads> candidates_{};  // choose()'s
+  // The threads of this execution by state, one bit per thread (bit id - 1),
+  // kept up to date as threads change state (set_state, set_pending), so
+  // that choose() finds the candidates in a few mask operations instead of a
+  // pass over every thread: `runnable_` (state runnable), `pending_` (a
+  // pending operation that may not be enabled: choose() checks just those),
+  // `timed_` (blocked in a futex wait with a deadline), `joining_` (state
+  // blocked_join: finish() looks for its joiners among them). Threads started while
+  // unwinding, beyond max_threads, never run and have no bit.
+  using thread_mask = std::uint64_t;
+  static_assert(max_threads <= 64, "a thread_mask holds one bit per thread");
+  static thread_mask bit(seam::thread_id id) noexcept {
+    return id >= 1 && id <= max_threads ? thread_mask{1} << (id - 1U) : 0;
+  }
+  thread_mask runnable_ = 0;
+  thread_mask joining_ = 0;
+  thread_mask pending_ = 0;
+  thread_mask timed_ = 0;
+  std::array<seam::thread_id, max_threads> candidates_{};  // for ask_strategy
   seam::time_point clock_;
 
   // Parked threads, in arrival order (Linux wakes each futex word's
@@ -278,16 +330,27 @@ class execution final : public seam::runtime {
     seam::thread_id thread = 0;
   };
   std::vector<parked_thread> parked_;
-  // Who holds each lock-like object (from completed lock operations): the
-  // owners in a deadlock's wait-for graph; 0 once released.
-  address_map<seam::thread_id> lock_owner_;
 
-  // The race detector's state: a clock per atomic address (what its release
-  // stores published) and per primitive object (scenario grain: what its
-  // operations published).
+  // Per primitive object, in one map so that an operation finds its object
+  // once (op_begin keeps the index for op_end and for a pending lock()).
+  struct object_state {
+    // Scenario grain: what the object's operations published (happens-
+    // before, for the race detector).
+    vector_clock clock;
+    // Lock-like objects: the holder from completed lock operations (the
+    // owners in a deadlock's wait-for graph); 0 once released.
+    seam::thread_id owner = 0;
+    void clear() noexcept {
+      clock.clear();
+      owner = 0;
+    }
+  };
+  address_map<object_state> objects_;
+
+  // The race detector's state, and a clock per atomic address (what its
+  // release stores published).
   race_detector races_;
   address_map<vector_clock> atomic_clocks_;
-  address_map<vector_clock> object_clocks_;
 
   // Tracing: the atomic access whose value the trace line still lacks (the
   // value is read when the step ends, after the access was performed).
