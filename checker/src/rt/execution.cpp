@@ -483,7 +483,35 @@ seam::thread_id execution::choose() {
   if (options_.timeouts) candidates |= timed_;
   if (candidates == 0) candidates = held_back;
 
+  // The common cases stay here, the rest goes out of line (choose_rare) so
+  // that this path, taken at nearly every scheduling point, stays short.
   seam::thread_id chosen = 0;
+  const bool single = candidates != 0 && (candidates & (candidates - 1)) == 0;
+  if (single && !forced_points_) {
+    // One candidate: nothing to decide, and the strategy need not see it.
+    chosen = static_cast<seam::thread_id>(std::countr_zero(candidates) + 1);
+  } else if (!single && candidates != 0 && uniform_ != nullptr && running()) {
+    // The k-th enabled thread in ascending order, as the strategy would pick.
+    // Counted bit by bit: there are few, and std::popcount is a library call
+    // on a baseline x86-64 target.
+    std::uint32_t count = 0;
+    for (thread_mask c = candidates; c != 0; c &= c - 1)
+      ++count;
+    for (std::uint32_t k = uniform_->below(count); k > 0; --k)
+      candidates &= candidates - 1;
+    chosen = static_cast<seam::thread_id>(std::countr_zero(candidates) + 1);
+    decisions_.push_back(chosen);
+  } else {
+    chosen = choose_rare(candidates, yielded);
+    if (chosen == 0) return 0;
+  }
+  if (threads_[chosen - 1]->state != thread_state::runnable || logging_) [[unlikely]]
+    begin_step(*threads_[chosen - 1]);
+  step_open_ = true;
+  return chosen;
+}
+
+seam::thread_id execution::choose_rare(thread_mask candidates, bool yielded) {
   if (candidates == 0) {
     // With timeouts off, a timed wait still ends rather than deadlock: the
     // earliest deadline passes first.
@@ -498,28 +526,15 @@ seam::thread_id execution::choose() {
       stuck_ = true;
       return 0;
     }
-    chosen = earliest->id;
-  } else if (!forced_points_ && (candidates & (candidates - 1)) == 0) {
-    // One candidate: nothing to decide, and the strategy need not see it.
-    chosen = static_cast<seam::thread_id>(std::countr_zero(candidates) + 1);
-  } else if (uniform_ != nullptr && (candidates & (candidates - 1)) != 0 && running()) {
-    // The k-th enabled thread in ascending order, as the strategy would pick.
-    // Counted bit by bit: there are few, and std::popcount is a library call
-    // on a baseline x86-64 target.
-    std::uint32_t count = 0;
-    for (thread_mask c = candidates; c != 0; c &= c - 1)
-      ++count;
-    for (std::uint32_t k = uniform_->below(count); k > 0; --k)
-      candidates &= candidates - 1;
-    chosen = static_cast<seam::thread_id>(std::countr_zero(candidates) + 1);
-    decisions_.push_back(chosen);
-  } else {
-    std::size_t n = 0;
-    for (thread_mask c = candidates; c != 0; c &= c - 1)
-      candidates_[n++] = static_cast<seam::thread_id>(std::countr_zero(c) + 1);
-    chosen = ask_strategy(std::span<const seam::thread_id>(candidates_.data(), n), yielded);
+    return earliest->id;
   }
-  model_thread& t = thread(chosen);
+  std::size_t n = 0;
+  for (thread_mask c = candidates; c != 0; c &= c - 1)
+    candidates_[n++] = static_cast<seam::thread_id>(std::countr_zero(c) + 1);
+  return ask_strategy(std::span<const seam::thread_id>(candidates_.data(), n), yielded);
+}
+
+void execution::begin_step(model_thread& t) {
   if (t.state == thread_state::blocked_futex) time_out(t);
   // The chosen thread's step begins: the edges into it are known now (they
   // are recorded only while logging).
@@ -530,8 +545,6 @@ seam::thread_id execution::choose() {
     }
     t.incoming.clear();
   }
-  step_open_ = true;
-  return chosen;
 }
 
 seam::thread_id execution::ask_strategy(std::span<const seam::thread_id> candidates, bool yielded) {

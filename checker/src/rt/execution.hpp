@@ -219,6 +219,13 @@ class execution final : public seam::runtime {
   // choose()'s decision among two or more candidates (or one, if the
   // strategy wants every point), checked against them.
   seam::thread_id ask_strategy(std::span<const seam::thread_id> candidates, bool yielded);
+  // choose()'s rare cases, out of line: no candidate (a timed wait ends, or
+  // none can run), or a decision the strategy makes itself.
+  using thread_mask = std::uint64_t;
+  [[gnu::noinline]] seam::thread_id choose_rare(thread_mask candidates, bool yielded);
+  // The chosen thread's step begins: a timed waiter times out, and while
+  // logging the edges into the step are recorded.
+  [[gnu::noinline]] void begin_step(model_thread& t);
   [[nodiscard]] bool enabled(const model_thread& t) const;
   // The only writers of model_thread::state and ::pending: they keep the
   // thread masks below in step (a timed wait sets its deadline before its
@@ -310,7 +317,6 @@ class execution final : public seam::runtime {
   // `timed_` (blocked in a futex wait with a deadline), `joining_` (state
   // blocked_join: finish() looks for its joiners among them). Threads started while
   // unwinding, beyond max_threads, never run and have no bit.
-  using thread_mask = std::uint64_t;
   static_assert(max_threads <= 64, "a thread_mask holds one bit per thread");
   static thread_mask bit(seam::thread_id id) noexcept {
     return id >= 1 && id <= max_threads ? thread_mask{1} << (id - 1U) : 0;
