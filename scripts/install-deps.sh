@@ -13,6 +13,7 @@ packages=(
   libabsl-dev                # baseline the deadlock detector is benchmarked against
   libboost-context-dev       # checker/: fibers (Boost.Context)
   nlohmann-json3-dev         # checker/: JSON reports
+  libcli11-dev               # the weft command's argument parser
 )
 
 missing=()

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 if [[ ! -f build/dev/compile_commands.json ]]; then
   cmake --preset dev >/dev/null
 fi
-mapfile -t sources < <(git ls-files 'primitives/src/*.cpp' 'checker/src/*.cpp' 'apps/*.cpp')
+mapfile -t sources < <(git ls-files 'primitives/src/*.cpp' 'checker/src/*.cpp' 'scenarios/*.cpp' 'apps/*.cpp')
 log=$(mktemp)
 status=0
 printf '%s\n' "${sources[@]}" |

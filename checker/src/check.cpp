@@ -2,6 +2,7 @@
 #include "weft/check.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -127,6 +128,8 @@ class budget_watch {
     next_read_ = executions_done + stride_;
     return false;
   }
+  // When expired() last read the clock.
+  [[nodiscard]] clock::time_point last_read() const noexcept { return last_; }
 
  private:
   clock::time_point stop_;
@@ -172,8 +175,14 @@ report check(const std::function<void()>& test, const check_options& options) {
   // rt::execution).
   rt::execution ex(options, *strategy, stacks, /*tracing=*/false);
   budget_watch budget(started, stop);
+  clock::time_point last_progress = started;
   for (std::uint64_t n = 0; n < options.executions; ++n) {
     if (n > 0 && budget.expired(n)) break;
+    if (options.on_progress && budget.last_read() - last_progress >= options.progress_interval) {
+      last_progress = budget.last_read();
+      options.on_progress(
+          progress{n, std::chrono::duration<double>(last_progress - started).count()});
+    }
     if (!strategy->begin_execution()) {
       r.statistics.exhausted = true;
       break;
@@ -271,11 +280,25 @@ std::string_view to_string(finding_kind kind) noexcept {
   return "?";
 }
 
+namespace {
+// Read on every native assertion failure, set rarely: an atomic pointer.
+std::atomic<native_assert_handler> g_native_assert_handler{nullptr};
+}  // namespace
+
+native_assert_handler set_native_assert_handler(native_assert_handler handler) noexcept {
+  return g_native_assert_handler.exchange(handler, std::memory_order_acq_rel);
+}
+
 namespace internal {
 
 void assert_failed(const char* expression, weft::source_location where) {
   if (rt::execution* ex = rt::execution::current()) {
     ex->assertion_failed(expression, where);
+    return;
+  }
+  if (const native_assert_handler handler =
+          g_native_assert_handler.load(std::memory_order_acquire)) {
+    handler(expression, where);
     return;
   }
   std::fprintf(stderr, "WEFT_ASSERT(%s) failed at %s\n", expression,

@@ -92,7 +92,8 @@ constexpr std::uint32_t injection_check_interval = 61;
 // Pending units a worker takes from, or returns to, pending_ at once.
 constexpr std::uint64_t reserve_batch = 64;
 // Rounds of searching an idle worker makes before it parks (natively only:
-// under a checker, spinning adds steps and no behaviour).
+// under a checker, spinning adds steps and no behaviour; there park() yields
+// when it cannot sleep).
 constexpr int idle_spin_rounds = 24;
 
 struct worker_context {
@@ -364,6 +365,13 @@ bool pool_core::park(worker& w, completion* helping, std::optional<seam::time_po
   while (!sleep_.compare_exchange_weak(s, (s - 1) & ~waking_bit, std::memory_order_seq_cst,
                                        std::memory_order_relaxed)) {
   }
+  // Under a checker the idle loops skip the backoff and come straight back
+  // here; when the work is visible but cannot be taken yet (another worker
+  // holds the injection queue's consumer lock, preempted), that loop is a
+  // spin-wait on it, and a spin that never yields starves the holder under
+  // a priority scheduler (PCT): a false livelock. Natively the backoff
+  // yields.
+  if (stay_awake && seam::active() != nullptr) seam::yield();
   return (s & waking_bit) != 0;
 }
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <vector>
 
 #include "support/checker_programs.hpp"
 #include "weft/atomic.hpp"
@@ -123,4 +124,45 @@ TEST_CASE("check: the time budget ends a long search", "[checker]") {
   CHECK(r.passed());
   CHECK(r.statistics.executions > 0);
   CHECK(r.statistics.executions < UINT64_MAX);
+}
+
+namespace {
+int g_native_failures = 0;
+int g_native_failure_line = 0;
+void count_native_failure(const char* /*expression*/, weft::source_location where) {
+  ++g_native_failures;
+  g_native_failure_line = static_cast<int>(where.line());
+}
+}  // namespace
+
+TEST_CASE("a native assert handler sees WEFT_ASSERT failures outside a check, and not inside",
+          "[checker]") {
+  g_native_failures = 0;
+  const weft::native_assert_handler previous =
+      weft::set_native_assert_handler(count_native_failure);
+  CHECK(previous == nullptr);
+  const int expected_line = __LINE__ + 1;
+  WEFT_ASSERT(g_native_failures == 1);  // fails: the handler returns, the test goes on
+  CHECK(g_native_failures == 1);
+  CHECK(g_native_failure_line == expected_line);
+  const weft::report r = weft::check([] { WEFT_ASSERT(false); });
+  CHECK(r.kind == weft::finding_kind::assertion);
+  CHECK(g_native_failures == 1);  // a finding of the check, not the handler's
+  CHECK(weft::set_native_assert_handler(previous) == count_native_failure);
+}
+
+TEST_CASE("on_progress reports a search under way, in order", "[checker]") {
+  weft::check_options options;
+  options.executions = 2000;
+  options.progress_interval = std::chrono::milliseconds(0);  // at every clock reading
+  std::vector<weft::progress> seen;
+  options.on_progress = [&seen](const weft::progress& p) { seen.push_back(p); };
+  const weft::report r = weft::check([] { weft::testing::mutex_counter(2, 1); }, options);
+  REQUIRE(r.passed());
+  REQUIRE_FALSE(seen.empty());
+  for (std::size_t i = 1; i < seen.size(); ++i) {
+    CHECK(seen[i].executions > seen[i - 1].executions);
+    CHECK(seen[i].seconds >= seen[i - 1].seconds);
+  }
+  CHECK(seen.back().executions < r.statistics.executions);
 }

@@ -138,6 +138,12 @@ enum class grain : std::uint8_t {
   implementation,  // a primitive's own atomics and futex calls are steps
 };
 
+// A search under way, for check_options::on_progress.
+struct progress {
+  std::uint64_t executions = 0;  // run so far
+  double seconds = 0;            // since the check started
+};
+
 struct check_options {
   strategy_kind strategy = strategy_kind::random;
   // The search stops after this many executions, or when the time budget
@@ -158,6 +164,11 @@ struct check_options {
   // dfs: partial-order reduction on (true) or every interleaving (false).
   bool reduction = true;
   weft::lock_order_policy lock_order = lock_order_policy::warn;
+  // Called on the checking thread about every `progress_interval` while
+  // the search runs (for progress displays; not at all if empty). It must
+  // not start a check of its own.
+  std::function<void(const progress&)> on_progress;
+  std::chrono::milliseconds progress_interval{250};
 };
 
 enum class verdict : std::uint8_t { pass, fail };
@@ -242,9 +253,20 @@ report replay(const std::function<void()>& test, std::string_view token,
 // The report as a JSON object.
 [[nodiscard]] std::string to_json(const report& r);
 
+// What a failed WEFT_ASSERT does outside a check (on real threads). The
+// default handler prints the expression and where it failed to stderr and
+// calls std::abort(). A handler that returns lets the program go on past
+// the assertion (`weft run` counts the failures this way). It may be called
+// from several threads at once. Returns the previous handler; nullptr
+// restores the default. Inside a check, a failed WEFT_ASSERT is a finding
+// and no handler is called.
+using native_assert_handler = void (*)(const char* expression, weft::source_location where);
+native_assert_handler set_native_assert_handler(native_assert_handler handler) noexcept;
+
 namespace internal {
 // WEFT_ASSERT's failure path. Under a check: records the failure and stops
-// the calling model thread by unwinding it. Natively: prints and aborts.
+// the calling model thread by unwinding it. Natively: the native assert
+// handler (see set_native_assert_handler).
 void assert_failed(const char* expression, weft::source_location where);
 }  // namespace internal
 
