@@ -90,9 +90,8 @@ void model_thread::reset(execution* ex, seam::thread_id thread_id) {
   clock.clear();
 }
 
-execution::execution(const check_options& options, strategy& strat, stack_pool& stacks,
-                     bool tracing)
-    : options_(options),
+execution::execution(check_options options, strategy& strat, stack_pool& stacks, bool tracing)
+    : options_(std::move(options)),
       strategy_(strat),
       stacks_(stacks),
       tracing_(tracing),

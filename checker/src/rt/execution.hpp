@@ -144,7 +144,7 @@ enum class phase : std::uint8_t { running, draining, unwinding };
 
 class execution final : public seam::runtime {
  public:
-  execution(const check_options& options, strategy& strat, stack_pool& stacks, bool tracing);
+  execution(check_options options, strategy& strat, stack_pool& stacks, bool tracing);
   execution(const execution&) = delete;
   execution& operator=(const execution&) = delete;
   ~execution() override;
