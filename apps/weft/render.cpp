@@ -195,26 +195,38 @@ std::string render_junit(const std::vector<variant_result>& results) {
   counts += attribute("errors", "0");
   counts += attribute("time", seconds(t.seconds));
 
+  // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on
+  // "literal" + std::string temporaries here.
   std::string out = R"(<?xml version="1.0" encoding="UTF-8"?>)";
-  out += "\n<testsuites" + attribute("name", "weft") + counts + ">\n";
-  out += "  <testsuite" + attribute("name", "weft check") + counts + ">\n";
+  out.append("\n<testsuites").append(attribute("name", "weft")).append(counts).append(">\n");
+  out.append("  <testsuite").append(attribute("name", "weft check")).append(counts).append(">\n");
   for (const variant_result& r : results) {
-    out += "    <testcase" + attribute("classname", r.which.scenario->name);
-    out += attribute("name", r.which.variant->name) + attribute("time", seconds(r.seconds));
-    out += ">\n";
-    std::string summary = "expected " + describe(r.which.variant->expected);
-    summary += ", found " + describe(r.report);
-    summary += " (" + std::to_string(r.report.statistics.executions) + " executions)";
+    out.append("    <testcase").append(attribute("classname", r.which.scenario->name));
+    out.append(attribute("name", r.which.variant->name))
+        .append(attribute("time", seconds(r.seconds)))
+        .append(">\n");
+    std::string summary = "expected ";
+    summary.append(describe(r.which.variant->expected))
+        .append(", found ")
+        .append(describe(r.report))
+        .append(" (")
+        .append(std::to_string(r.report.statistics.executions))
+        .append(" executions)");
     std::string body = weft::to_string(r.report);
-    if (!r.report.token.empty()) body += "\nReplay: " + replay_command_line(r.which, r.report);
+    if (!r.report.token.empty())
+      body.append("\nReplay: ").append(replay_command_line(r.which, r.report));
     if (!r.matches()) {
-      out += "      <failure" + attribute("message", summary) + attribute("type", "mismatch");
-      out += ">" + xml_escape(body) + "</failure>\n";
+      out.append("      <failure")
+          .append(attribute("message", summary))
+          .append(attribute("type", "mismatch"))
+          .append(">")
+          .append(xml_escape(body))
+          .append("</failure>\n");
     } else {
-      summary += "\n" + body;
-      out += "      <system-out>" + xml_escape(summary) + "</system-out>\n";
+      summary.append("\n").append(body);
+      out.append("      <system-out>").append(xml_escape(summary)).append("</system-out>\n");
     }
-    out += "    </testcase>\n";
+    out.append("    </testcase>\n");
   }
   out += "  </testsuite>\n</testsuites>\n";
   return out;
