@@ -13,6 +13,7 @@
 #pragma once
 
 #include "weft/condition_variable.hpp"
+#include "weft/internal/thread_annotations.hpp"
 #include "weft/mutex.hpp"
 
 namespace weft::scenarios::readers_writers {
@@ -114,8 +115,8 @@ class writers_only_lock {
   void lock_shared() {}    // BUG: a reader does not keep the writer out
   void unlock_shared() {}  // (nothing to release)
 
-  void lock() { m_.lock(); }
-  void unlock() { m_.unlock(); }
+  void lock() WEFT_ACQUIRE(m_) { m_.lock(); }
+  void unlock() WEFT_RELEASE(m_) { m_.unlock(); }
 
  private:
   weft::mutex m_;

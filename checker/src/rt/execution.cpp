@@ -369,8 +369,13 @@ void execution::schedule() {
       switch_to_scheduler();
       return;
     }
-    // The main thread's start is the first step.
-    if (enabled(me)) return;
+    // The main thread's start is the first step. It is a step of the log
+    // like any other, so that a thread it spawns has a step to come after
+    // (the spawn edge names the step in progress).
+    if (enabled(me)) {
+      step_open_ = true;
+      return;
+    }
   }
   if (running()) {
     if (++steps_ > options_.max_steps) [[unlikely]]
