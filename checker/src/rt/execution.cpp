@@ -25,6 +25,30 @@ thread_local execution* t_current = nullptr;
 // execution sees the same times.
 constexpr seam::time_point clock_start{std::chrono::hours(1)};
 
+// Operations that typically run in a destructor (releasing or tearing
+// down something): the unwinding exception is never thrown inside them,
+// since in a destructor (noexcept) it would call std::terminate.
+bool defers_unwinding(seam::op_kind kind) noexcept {
+  switch (kind) {
+    case seam::op_kind::unlock:
+    case seam::op_kind::unlock_shared:
+    case seam::op_kind::release:
+    case seam::op_kind::count_down:
+    case seam::op_kind::notify_one:
+    case seam::op_kind::notify_all:
+    case seam::op_kind::destroy:
+    case seam::op_kind::shutdown:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A thread whose unwinding was deferred runs on, unscheduled, for this many
+// points, to finish normally if it can; then it unwinds at its next point
+// that may throw, and past twice as many it is abandoned (see unwind_point).
+constexpr std::uint32_t free_run_points = 10'000;
+
 bool is_lock_kind(seam::op_kind kind) noexcept {
   return kind == seam::op_kind::lock || kind == seam::op_kind::try_lock;
 }
@@ -87,6 +111,9 @@ void model_thread::reset(execution* ex, seam::thread_id thread_id) {
   handle_alive = false;
   unwind_pending = false;
   unwinding = false;
+  defers_unwind = false;
+  unwind_deferred = false;
+  deferred_points = 0;
   clock.clear();
 }
 
@@ -432,12 +459,61 @@ void execution::switch_to_scheduler() {
   }
   if (me.unwind_pending) {
     me.unwind_pending = false;
-    // If this fiber is abandoned while unwinding (see unwind_all), the
-    // exception object is never freed: a known, bounded leak, not the test's.
-    // The guard dies during the unwinding, just after the allocation.
-    const leak_check_off guard;
-    throw fiber_unwind{};
+    if (!may_throw_unwind(me)) {
+      // Stopped where a destructor may be running (an unlock, an atomic
+      // store, a join, ...): the operation completes, the thread runs on,
+      // and unwinds at its next point that may throw (unwind_point).
+      me.unwind_deferred = true;
+      return;
+    }
+    throw_unwind();
   }
+}
+
+// Unwinding throws an exception through a stopped thread's stack, from the
+// scheduling point where it stopped. A destructor is noexcept, so the
+// exception must not start inside one: a point reached from a destructor
+// is likely a release (an unlock, a notify, an atomic store or
+// read-modify-write, a plain write, a join), and at such a point, or inside
+// such an operation, the throw is deferred (defers_unwind,
+// defers_unwinding): the thread runs on, unscheduled and with real
+// blocking, and most often simply finishes (it was leaving a scope, or
+// joining a thread that unwinds first). Only a thread that keeps running
+// (a livelock's loop) is then unwound, at a point that may throw: an
+// acquiring operation, an atomic load, a plain read, a yield, a spawn,
+// outside any releasing operation. That point is in the loop, rarely in a
+// destructor.
+bool execution::may_throw_unwind(const model_thread& t) noexcept {
+  if (t.defers_unwind) return false;
+  return std::none_of(t.ops.begin(), t.ops.end(),
+                      [](const op_frame& f) { return defers_unwinding(f.kind); });
+}
+
+void execution::throw_unwind() {
+  // If this fiber is abandoned while unwinding (see unwind_all), the
+  // exception object is never freed: a known, bounded leak, not the test's.
+  // The guard dies during the unwinding, just after the allocation.
+  const leak_check_off guard;
+  throw fiber_unwind{};
+}
+
+// While unwinding: a point of the current thread (see above).
+void execution::unwind_point(bool defers) {
+  model_thread& me = self();
+  if (!me.unwind_deferred) return;
+  ++me.deferred_points;
+  if (me.deferred_points <= free_run_points) return;
+  me.defers_unwind = defers;
+  if (may_throw_unwind(me)) {
+    me.unwind_deferred = false;
+    throw_unwind();
+  }
+  if (me.deferred_points <= 2 * free_run_points) return;
+  // A loop of releases only: abandoned where it is, never resumed (objects
+  // it owns on the heap leak), so that unwinding always ends.
+  me.unwind_deferred = false;
+  set_state(me, thread_state::finished);
+  me.fib->suspend();
 }
 
 void execution::close_step() {
@@ -765,13 +841,17 @@ void execution::atomic_access(const void* address, seam::atomic_op op, std::memo
                               weft::source_location where, seam::value_formatter format) {
   // Inside a primitive's operation at scenario grain, its atomics are not
   // steps of their own: the common case, kept apart from the rest.
-  if (phase_ == phase::unwinding) return;
+  if (phase_ == phase::unwinding) [[unlikely]] {
+    unwind_point(op != seam::atomic_op::load);
+    return;
+  }
   if (!self().ops.empty() && options_.grain == grain::scenario) return;
   atomic_step(address, op, order, where, format);
 }
 
 void execution::atomic_step(const void* address, seam::atomic_op op, std::memory_order order,
                             weft::source_location where, seam::value_formatter format) {
+  self().defers_unwind = op != seam::atomic_op::load;
   schedule();
   record_access(address, op != seam::atomic_op::load);
   synchronize(address, op, order);
@@ -798,8 +878,12 @@ void execution::trace_atomic(const void* address, seam::atomic_op op, std::memor
 }
 
 void execution::plain_access(const void* address, bool is_write, weft::source_location where) {
-  if (phase_ == phase::unwinding) return;
+  if (phase_ == phase::unwinding) [[unlikely]] {
+    unwind_point(is_write);
+    return;
+  }
   if (!self().ops.empty() && options_.grain == grain::scenario) return;
+  self().defers_unwind = is_write;
   schedule();
   record_access(address, is_write);
   if (tracing()) trace_access(address, is_write, where);
@@ -862,6 +946,7 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
     return me.wake_result;
   }
   if (options_.grain == grain::implementation) {
+    self().defers_unwind = false;
     schedule();
     record_access(&word, true);
   }
@@ -906,6 +991,7 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
 
 void execution::futex_wake(const std::atomic<std::uint32_t>& word, int count) {
   if (options_.grain == grain::implementation) {
+    self().defers_unwind = false;
     schedule();
     record_access(&word, true);
   }
@@ -937,16 +1023,25 @@ void execution::futex_wake(const std::atomic<std::uint32_t>& word, int count) {
 }
 
 void execution::yield() {
-  if (phase_ == phase::unwinding) return;
+  if (phase_ == phase::unwinding) [[unlikely]] {
+    unwind_point(false);
+    return;
+  }
   const bool inside = !self().ops.empty();
   if (inside && options_.grain == grain::scenario) return;
+  self().defers_unwind = false;
   yielding_ = true;
   schedule();
   if (tracing()) trace("yield", "", "", {});
 }
 
 std::unique_ptr<seam::thread_handle> execution::spawn(std::function<void()> body) {
-  if (phase_ != phase::unwinding) schedule();
+  if (phase_ == phase::unwinding) {
+    unwind_point(false);
+  } else {
+    self().defers_unwind = false;
+    schedule();
+  }
   if (thread_count_ >= max_threads && phase_ != phase::unwinding) {
     fail(finding_kind::too_many_threads, "the test started more than weft::max_threads (" +
                                              std::to_string(max_threads) +
@@ -982,6 +1077,8 @@ std::unique_ptr<seam::thread_handle> execution::spawn(std::function<void()> body
 
 void execution::join(seam::thread_id target, weft::source_location where) {
   model_thread& me = self();
+  if (phase_ == phase::unwinding) unwind_point(true);
+  me.defers_unwind = true;  // a join is often in a destructor
   set_pending(me, pending_op{pending_op::kind::join, {}, where, target});
   schedule();
   clear_pending(me);
@@ -1016,8 +1113,15 @@ void execution::drop_handle(seam::thread_id target) {
 
 void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
                          weft::source_location where) {
-  if (phase_ == phase::unwinding) return;
+  if (phase_ == phase::unwinding) [[unlikely]] {
+    // The frames are kept while unwinding: they tell whether a point is
+    // inside a deferring operation.
+    unwind_point(defers_unwinding(kind));
+    self().ops.push_back(op_frame{object, kind, where, no_object});
+    return;
+  }
   model_thread& me = self();
+  me.defers_unwind = defers_unwinding(kind);
   const bool scenario = options_.grain == grain::scenario;
   const std::size_t object_index = scenario ? objects_.index(object.address) : no_object;
   if (me.ops.empty() || !scenario) {
@@ -1047,7 +1151,10 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
 }
 
 void execution::op_end(const seam::object_ref& object, seam::op_kind kind, bool succeeded) {
-  if (phase_ == phase::unwinding) return;
+  if (phase_ == phase::unwinding) [[unlikely]] {
+    if (!self().ops.empty()) self().ops.pop_back();
+    return;
+  }
   model_thread& me = self();
   weft::source_location where;
   std::size_t object_index = no_object;

@@ -130,7 +130,11 @@ struct model_thread {
   bool handle_alive = false;            // a weft::thread still owns it, unjoined
   bool unwind_pending = false;          // throw the unwinding exception when resumed
   bool unwinding = false;               // it has been thrown
-  vector_clock clock;                   // happens-before, for the race detector
+  // Unwinding at its current point must wait (see execution::defer_unwind)
+  bool defers_unwind = false;
+  bool unwind_deferred = false;       // resumed without the exception: throw it later
+  std::uint32_t deferred_points = 0;  // points passed since, while unwinding
+  vector_clock clock;                 // happens-before, for the race detector
   alignas(model_handle) std::array<std::byte, sizeof(model_handle)> handle_storage{};
 };
 
@@ -215,6 +219,10 @@ class execution final : public seam::runtime {
   [[gnu::noinline]] void exceeded_max_steps();  // schedule()'s finding, out of line
   void block();                                 // the current thread is not runnable: switch away
   void switch_to_scheduler();
+  // Unwinding an early-ended execution (see unwind_all and the .cpp).
+  [[nodiscard]] static bool may_throw_unwind(const model_thread& t) noexcept;
+  [[noreturn]] static void throw_unwind();
+  void unwind_point(bool defers);
   seam::thread_id choose();  // the next thread, 0 if none can run
   // choose()'s decision among two or more candidates (or one, if the
   // strategy wants every point), checked against them.
