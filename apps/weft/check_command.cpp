@@ -19,14 +19,6 @@ namespace weft::cli {
 
 namespace {
 
-std::optional<weft::strategy_kind> parse_strategy(const std::string& name) {
-  if (name == "random") return weft::strategy_kind::random;
-  if (name == "pct") return weft::strategy_kind::pct;
-  if (name == "dfs") return weft::strategy_kind::dfs;
-  if (name == "bounded") return weft::strategy_kind::preemption_bounding;
-  return std::nullopt;
-}
-
 // The variant's own options with the command line's overrides. Options
 // that shape an execution (max_steps, grain, spurious wake-ups, timeouts)
 // stay the variant's: its replay tokens depend on them.

@@ -19,15 +19,6 @@ std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31U);
 }
 
-std::optional<weft::strategy_kind> strategy_from_name(const std::string& name) {
-  for (const weft::strategy_kind k :
-       {weft::strategy_kind::random, weft::strategy_kind::pct, weft::strategy_kind::dfs,
-        weft::strategy_kind::preemption_bounding}) {
-    if (strategy_name(k) == name) return k;
-  }
-  return std::nullopt;
-}
-
 std::optional<weft::finding_kind> kind_from_name(const std::string& name) {
   for (int k = 0; k <= static_cast<int>(weft::finding_kind::lock_order_inversion); ++k) {
     const auto kind = static_cast<weft::finding_kind>(k);
@@ -156,7 +147,7 @@ std::vector<variant_result> parse_results_json(const std::string& text, std::str
       r.options = which->variant->options;
       const nlohmann::json& o = item.at("options");
       const std::optional<weft::strategy_kind> strategy =
-          strategy_from_name(o.at("strategy").get<std::string>());
+          parse_strategy(o.at("strategy").get<std::string>());
       if (!strategy) {
         error = "unknown strategy '" + o.at("strategy").get<std::string>() + "'";
         return {};

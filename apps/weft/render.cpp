@@ -64,6 +64,15 @@ std::string_view strategy_name(weft::strategy_kind kind) {
   return "random";
 }
 
+std::optional<weft::strategy_kind> parse_strategy(std::string_view name) {
+  for (const weft::strategy_kind k :
+       {weft::strategy_kind::random, weft::strategy_kind::pct, weft::strategy_kind::dfs,
+        weft::strategy_kind::preemption_bounding}) {
+    if (strategy_name(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
 std::string replay_command_line(const selected& which, const weft::report& r) {
   return "weft replay " + which.name() + " '" + r.token + "'";
 }
@@ -98,6 +107,12 @@ std::string render_text(const std::vector<variant_result>& results, bool verbose
   out += "\n" + std::to_string(results.size()) + " checked: " + std::to_string(t.matched) +
          " as expected, " + std::to_string(results.size() - t.matched) + " not; " +
          std::to_string(t.executions) + " executions in " + format_seconds(t.seconds) + "\n";
+  for (const variant_result& r : results) {
+    if (r.report.warnings.empty()) continue;
+    out += "\nwarnings for " + r.which.name() + " (they do not fail the check):\n";
+    for (const std::string& w : r.report.warnings)
+      out += "  " + w + "\n";
+  }
 
   const bool every_failure = verbose || results.size() == 1;
   for (const variant_result& r : results) {

@@ -27,9 +27,13 @@ struct variant_result {
 // "pass", or "fail: <finding kind>".
 [[nodiscard]] std::string describe(const scenarios::expectation& e);
 [[nodiscard]] std::string describe(const weft::report& r);
+// The strategy's name on the command line and in reports ("random", "pct",
+// "dfs", "bounded"), and back; nothing for another name.
 [[nodiscard]] std::string_view strategy_name(weft::strategy_kind kind);
+[[nodiscard]] std::optional<weft::strategy_kind> parse_strategy(std::string_view name);
 
 // Text: a table (scenario, variant, expected, found, executions, time),
+// the checks' warnings (lock-order inversions that did not fail them),
 // then the full report of every result that did not match, and (verbose,
 // or when a single variant was checked) of every failure, each with the
 // `weft replay` command that reproduces it.

@@ -119,3 +119,21 @@ TEST_CASE("weft command: the renderings agree on what was expected and found", "
   CHECK(junit.find("&lt;message&gt; with &quot;quotes&quot; &amp; ? control") != std::string::npos);
   CHECK(junit.find('\x01') == std::string::npos);
 }
+
+TEST_CASE("weft command: strategy names round-trip; the text shows a check's warnings", "[cli]") {
+  for (const weft::strategy_kind k :
+       {weft::strategy_kind::random, weft::strategy_kind::pct, weft::strategy_kind::dfs,
+        weft::strategy_kind::preemption_bounding}) {
+    CHECK(weft::cli::parse_strategy(weft::cli::strategy_name(k)) == k);
+  }
+  CHECK(weft::cli::parse_strategy("bounded") == weft::strategy_kind::preemption_bounding);
+  CHECK_FALSE(weft::cli::parse_strategy("Random").has_value());
+  CHECK_FALSE(weft::cli::parse_strategy("").has_value());
+
+  std::vector<weft::cli::variant_result> results = {
+      fake_result("philosophers.arbitrator", weft::finding_kind::none)};
+  results[0].report.warnings = {"lock-order inversion (potential deadlock): a then b"};
+  const std::string text = weft::cli::render_text(results, false);
+  CHECK(text.find("warnings for philosophers.arbitrator (they do not fail the check):\n  "
+                  "lock-order inversion (potential deadlock): a then b\n") != std::string::npos);
+}
