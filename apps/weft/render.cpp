@@ -51,17 +51,8 @@ std::string describe(const weft::report& r) {
 }
 
 std::string_view strategy_name(weft::strategy_kind kind) {
-  switch (kind) {
-    case weft::strategy_kind::random:
-      return "random";
-    case weft::strategy_kind::pct:
-      return "pct";
-    case weft::strategy_kind::dfs:
-      return "dfs";
-    case weft::strategy_kind::preemption_bounding:
-      return "bounded";
-  }
-  return "random";
+  // The command line's short name for preemption bounding.
+  return kind == weft::strategy_kind::preemption_bounding ? "bounded" : weft::to_string(kind);
 }
 
 std::optional<weft::strategy_kind> parse_strategy(std::string_view name) {

@@ -196,9 +196,9 @@ report check(const std::function<void()>& test, const check_options& options) {
       continue;
     }
     distinct.add(ex.decisions());
-    for (const std::string& w : ex.warnings()) {
-      if (warnings_seen.size() < max_warnings && warnings_seen.insert(w).second)
-        r.warnings.push_back(w);
+    for (const rt::execution::warning& w : ex.warnings()) {
+      if (warnings_seen.size() < max_warnings && warnings_seen.insert(w.key).second)
+        r.warnings.push_back(w.text);
     }
     if (!ex.failure()) continue;
 
@@ -276,6 +276,20 @@ std::string_view to_string(finding_kind kind) noexcept {
       return "data race";
     case finding_kind::lock_order_inversion:
       return "lock-order inversion";
+  }
+  return "?";
+}
+
+std::string_view to_string(strategy_kind kind) noexcept {
+  switch (kind) {
+    case strategy_kind::random:
+      return "random";
+    case strategy_kind::pct:
+      return "pct";
+    case strategy_kind::dfs:
+      return "dfs";
+    case strategy_kind::preemption_bounding:
+      return "preemption_bounding";
   }
   return "?";
 }

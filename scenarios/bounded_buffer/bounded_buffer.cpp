@@ -58,15 +58,6 @@ void produce_and_consume(const parameters& p) {
   WEFT_ASSERT(taken == items * (items + 1) / 2);
 }
 
-// Proves a correct buffer on its check size: every distinct order of the
-// conflicting operations.
-weft::check_options exhaustive() {
-  weft::check_options options;
-  options.strategy = weft::strategy_kind::dfs;
-  options.executions = 100'000;
-  return options;
-}
-
 // For the condition-variable buffers, whose exhaustive search takes seconds
 // even for two producers and two consumers with one item each (thousands of
 // orders of their mutex and condition-variable operations, times the
@@ -223,7 +214,7 @@ variant semaphores() {
           "empty), holding nothing, and only then takes the mutex for the ring operation "
           "itself, which never blocks.",
       .expected = {},
-      .options = exhaustive(),
+      .options = exhaustive(100'000),
       .check_size = {.threads = 2, .iterations = 1},
       .native_size = {.threads = 4, .iterations = 5000},
       .body = produce_and_consume<bb::semaphore_buffer<semaphore_slots, true>>,

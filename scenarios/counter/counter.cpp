@@ -104,33 +104,6 @@ void thread_pool_tasks(const parameters& size) {
   WEFT_ASSERT(counter.get() == size.threads * size.iterations);
 }
 
-// A seeded random walk: finds either lost update within a few executions.
-weft::check_options random_walk() {
-  weft::check_options options;
-  options.executions = 1000;
-  return options;
-}
-
-// The exhaustive search with partial-order reduction: one execution per
-// order of the critical sections, so a pass proves the check size correct.
-weft::check_options exhaustive() {
-  weft::check_options options;
-  options.strategy = weft::strategy_kind::dfs;
-  options.executions = 10'000;  // a cap far above what check_size needs
-  return options;
-}
-
-// The pool's own algorithm (its deques, injection queue and sleep protocol)
-// interleaved: at scenario grain the checker does not yet follow the
-// ordering the pool provides between a submitter and its workers (see
-// docs/scenarios/counter.md).
-weft::check_options pool_random_walk() {
-  weft::check_options options;
-  options.executions = 500;
-  options.grain = weft::grain::implementation;
-  return options;
-}
-
 // Natively, a thread that starts while another still increments is what
 // loses updates: the buggy variants need long loops for their runs to
 // overlap (4 x 500,000 loses updates in nearly every run; 4 x 10,000 in
@@ -153,7 +126,7 @@ scenario make_counter() {
       .fix = "Make the read-modify-write indivisible: a mutex around it (counter.mutex) or an "
              "atomic fetch_add (counter.fetch_add).",
       .expected = {verdict::fail, finding_kind::data_race},
-      .options = random_walk(),
+      .options = random_walk(1000),
       .check_size = {.threads = 2, .iterations = 1},
       .native_size = native_size_buggy,
       .body = racy,
@@ -166,7 +139,7 @@ scenario make_counter() {
              "increment is lost. Atomic operations do not compose into atomic sequences.",
       .fix = "One atomic read-modify-write: counter.fetch_add(1) (counter.fetch_add).",
       .expected = {verdict::fail, finding_kind::assertion},
-      .options = random_walk(),
+      .options = random_walk(1000),
       .check_size = {.threads = 2, .iterations = 1},
       .native_size = native_size_buggy,
       .body = atomic_load_store,
@@ -178,7 +151,7 @@ scenario make_counter() {
       .fix = "The whole increment runs inside one critical section, so increments are "
              "serialized and each reads the previous one's write.",
       .expected = {verdict::pass, finding_kind::none},
-      .options = exhaustive(),
+      .options = exhaustive(10'000),
       .check_size = {.threads = 3, .iterations = 2},
       .native_size = native_size_fixed,
       .body = locked,
@@ -190,7 +163,7 @@ scenario make_counter() {
       .fix = "fetch_add reads and writes the counter in one indivisible operation: no update "
              "can fall in between.",
       .expected = {verdict::pass, finding_kind::none},
-      .options = exhaustive(),
+      .options = exhaustive(10'000),
       .check_size = {.threads = 3, .iterations = 2},
       .native_size = native_size_fixed,
       .body = fetch_add,
@@ -200,11 +173,11 @@ scenario make_counter() {
       .summary = "the increments as tasks on a weft::thread_pool, each under a mutex",
       .bug = "",
       .fix = "Each task increments under the mutex, and wait_idle() returns only once every "
-             "task has finished, ordering their writes before the final read. Checked at "
-             "implementation grain, where the pool's own deques and sleep protocol are "
-             "interleaved too.",
+             "task has finished, ordering their writes before the final read. The pool's "
+             "operations are transparent to the checker: its workers' and submitters' own steps "
+             "are interleaved too, and the ordering comes from its atomics.",
       .expected = {verdict::pass, finding_kind::none},
-      .options = pool_random_walk(),
+      .options = random_walk(500),
       .check_size = {.threads = 2, .iterations = 2},
       .native_size = {.threads = 4, .iterations = 10'000},
       .body = thread_pool_tasks,

@@ -15,23 +15,6 @@ namespace {
 
 namespace dinner = weft::scenarios::philosophers;
 
-// A seeded random walk: for the deadlock, which needs every philosopher to
-// take their left fork before anyone takes a right one.
-weft::check_options random_walk() {
-  weft::check_options options;
-  options.executions = 1000;
-  return options;
-}
-
-// The exhaustive search with partial-order reduction: a pass proves the
-// protocol for the check size.
-weft::check_options exhaustive() {
-  weft::check_options options;
-  options.strategy = weft::strategy_kind::dfs;
-  options.executions = 20'000;  // a cap above what check_size needs
-  return options;
-}
-
 // The livelock needs the philosophers to retry in lockstep, round after
 // round, which takes a preemption at nearly every step: a random walk keeps
 // it up for a few rounds at most, and PCT and preemption bounding allow
@@ -76,7 +59,7 @@ scenario make_philosophers() {
              "at most n - 1 philosophers reach for forks (philosophers.arbitrator), or never "
              "wait while holding a fork (philosophers.monitor).",
       .expected = {verdict::fail, finding_kind::deadlock},
-      .options = random_walk(),
+      .options = random_walk(1000),
       .check_size = check_size,
       .native_size = native_size_deadlock,
       .body = dinner::dine<dinner::naive>,
@@ -106,7 +89,7 @@ scenario make_philosophers() {
              "fork while waiting for a lower one and no cycle of waits can form (the last "
              "philosopher takes their right fork, fork 0, first).",
       .expected = {verdict::pass, finding_kind::none},
-      .options = exhaustive(),
+      .options = exhaustive(20'000),
       .check_size = check_size,
       .native_size = native_size,
       .body = dinner::dine<dinner::ordered>,
@@ -120,7 +103,7 @@ scenario make_philosophers() {
              "The forks are still taken left then right: the checker's lock-order warning "
              "about that cycle is expected, since the semaphore keeps it from closing.",
       .expected = {verdict::pass, finding_kind::none},
-      .options = exhaustive(),
+      .options = exhaustive(20'000),
       .check_size = check_size,
       .native_size = native_size,
       .body = dinner::dine<dinner::arbitrator>,
@@ -134,7 +117,7 @@ scenario make_philosophers() {
              "neighbour who finishes re-checks them. No one waits while holding a fork, so "
              "no cycle. (Not starvation-free: two neighbours can alternate around a third.)",
       .expected = {verdict::pass, finding_kind::none},
-      .options = exhaustive(),
+      .options = exhaustive(20'000),
       .check_size = check_size,
       .native_size = native_size,
       .body = dinner::dine<dinner::monitor>,

@@ -26,21 +26,6 @@ expectation passes() {
   return {.verdict = weft::verdict::pass, .kind = weft::finding_kind::none};
 }
 
-weft::check_options random_walk(std::uint64_t executions) {
-  weft::check_options options;
-  options.strategy = weft::strategy_kind::random;
-  options.executions = executions;
-  return options;
-}
-
-// Every distinct interleaving (DPOR): a pass is a proof for check_size.
-weft::check_options exhaustive() {
-  weft::check_options options;
-  options.strategy = weft::strategy_kind::dfs;
-  options.executions = 1'000'000;
-  return options;
-}
-
 // The smallest sizes that have the bugs: two clients with one order each
 // (two reservations, two bookings, two placings compete), or one client
 // with two orders (the kitchen holds one, so the handler also waits for
@@ -162,7 +147,7 @@ scenario make_pizza() {
       .fix = "inventory::reserve checks the stock and takes the balls under one hold of the "
              "lock: no reservation can come between, so the stock never goes negative.",
       .expected = passes(),
-      .options = exhaustive(),
+      .options = exhaustive(1'000'000),
       .check_size = three_clients_two_orders,
       .native_size = busy_evening,
       .body = [](const parameters& p) { order_and_cancel_dough(p, &inventory::reserve); },
@@ -174,7 +159,7 @@ scenario make_pizza() {
       .fix = "order_book::record updates the client's count and the total under the book's "
              "lock: every access to the total is ordered by it.",
       .expected = passes(),
-      .options = exhaustive(),
+      .options = exhaustive(1'000'000),
       .check_size = three_clients_two_orders,
       .native_size = long_evening,
       .body = [](const parameters& p) { book_orders(p, &order_book::record); },
@@ -187,7 +172,7 @@ scenario make_pizza() {
              "until wait() releases it, then notifies: a cook either sees the flag or is waiting "
              "when notify_all() comes. Cooks wait in a loop, so spurious wake-ups are harmless.",
       .expected = passes(),
-      .options = exhaustive(),
+      .options = exhaustive(1'000'000),
       .check_size = one_client_two_orders,
       .native_size = kitchen_evening,
       .body = [](const parameters& p) { queue_for_cooks(p, &kitchen_queue::close); },
@@ -199,7 +184,7 @@ scenario make_pizza() {
       .fix = "front_desk::cancel takes the locks in the same order as place, the book before the "
              "inventory: no cycle of waits can form.",
       .expected = passes(),
-      .options = exhaustive(),
+      .options = exhaustive(1'000'000),
       .check_size = three_clients_two_orders,
       .native_size = busy_evening,
       .body = [](const parameters& p) { place_and_cancel(p, &front_desk::cancel); },

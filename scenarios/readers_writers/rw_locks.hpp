@@ -3,13 +3,6 @@
 // interface of std::shared_mutex: lock_shared/unlock_shared for readers,
 // lock/unlock for writers. (The scenario's third lock is weft::shared_mutex
 // itself.)
-//
-// Why explicit lock()/unlock() calls instead of std::unique_lock: when the
-// readers starve the writer, they never stop, and the checker ends the
-// execution at max_steps by throwing, in every thread, from the scheduling
-// point where it stands. That point must not be inside a destructor, which
-// is noexcept (a limitation of the checker today): with a guard, it could be
-// the guard's unlock.
 #pragma once
 
 #include "weft/condition_variable.hpp"

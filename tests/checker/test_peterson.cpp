@@ -121,26 +121,12 @@ constexpr std::array strategies = {weft::strategy_kind::random, weft::strategy_k
                                    weft::strategy_kind::dfs,
                                    weft::strategy_kind::preemption_bounding};
 
-const char* name_of(weft::strategy_kind strategy) {
-  switch (strategy) {
-    case weft::strategy_kind::random:
-      return "random";
-    case weft::strategy_kind::pct:
-      return "pct";
-    case weft::strategy_kind::dfs:
-      return "dfs";
-    case weft::strategy_kind::preemption_bounding:
-      return "preemption_bounding";
-  }
-  return "?";
-}
-
 }  // namespace
 
 TEST_CASE("peterson: the seq_cst lock is mutually exclusive and race-free", "[checker][peterson]") {
   const weft::strategy_kind strategy = GENERATE(from_range(strategies));
   const int entries = GENERATE(1, 2);
-  CAPTURE(name_of(strategy), entries);
+  CAPTURE(weft::to_string(strategy), entries);
   const weft::report r = WEFT_REQUIRE_PASSES(
       contend(algorithm::peterson, std::memory_order_seq_cst, probes{}, entries),
       options_for(strategy));
@@ -157,7 +143,7 @@ TEST_CASE("peterson: with relaxed atomics the critical sections race", "[checker
   // threads' increments are not ordered by happens-before (and on real
   // hardware the lock is indeed broken).
   const weft::strategy_kind strategy = GENERATE(from_range(strategies));
-  CAPTURE(name_of(strategy));
+  CAPTURE(weft::to_string(strategy));
   WEFT_REQUIRE_FINDS(weft::finding_kind::data_race,
                      contend(algorithm::peterson, std::memory_order_relaxed,
                              probes{.occupancy = false, .data = true}, 1),
@@ -167,7 +153,7 @@ TEST_CASE("peterson: with relaxed atomics the critical sections race", "[checker
 TEST_CASE("peterson: without turn, checking before setting breaks mutual exclusion",
           "[checker][peterson]") {
   const weft::strategy_kind strategy = GENERATE(from_range(strategies));
-  CAPTURE(name_of(strategy));
+  CAPTURE(weft::to_string(strategy));
   SECTION("both threads inside") {
     WEFT_REQUIRE_FINDS(weft::finding_kind::assertion,
                        contend(algorithm::check_then_set, std::memory_order_seq_cst,
@@ -185,7 +171,7 @@ TEST_CASE("peterson: without turn, checking before setting breaks mutual exclusi
 TEST_CASE("peterson: without turn, setting before checking can wait forever",
           "[checker][peterson]") {
   const weft::strategy_kind strategy = GENERATE(from_range(strategies));
-  CAPTURE(name_of(strategy));
+  CAPTURE(weft::to_string(strategy));
   WEFT_REQUIRE_FINDS(weft::finding_kind::max_steps,
                      contend(algorithm::set_then_check, std::memory_order_seq_cst, probes{}, 1),
                      options_for(strategy));

@@ -124,6 +124,9 @@ enum class strategy_kind : std::uint8_t {
   preemption_bounding,
 };
 
+// "random", "pct", "dfs", "preemption_bounding".
+[[nodiscard]] std::string_view to_string(strategy_kind kind) noexcept;
+
 // What a lock-order inversion (two threads taking two locks in opposite
 // orders, a potential deadlock even when this execution did not deadlock)
 // does to the verdict.

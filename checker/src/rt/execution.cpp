@@ -101,6 +101,7 @@ void model_thread::reset(execution* ex, seam::thread_id thread_id) {
   wake_result = seam::wait_result::woken;
   join_target = 0;
   ops.clear();
+  opaque_ops = 0;
   pending = {};
   held.clear();
   held_types.clear();
@@ -215,7 +216,6 @@ void execution::run(const std::function<void()>& test) {
     arm(t);
     t.fib->resume();
   }
-  if (tracing_) settle_value();
   check_end();
 
   seam::install(previous_runtime_);
@@ -434,12 +434,13 @@ void execution::block() {
   // drives the fibers itself).
   next_ = phase_ == phase::unwinding ? 0 : choose();
   switch_to_scheduler();
-  // The step that resumes here continues the blocked operation: at
-  // scenario grain it acts on the operation's object (takes the lock, the
-  // permit, ...), at implementation grain it returns from the futex wait.
+  // The step that resumes here continues the blocked operation: inside an
+  // opaque operation at scenario grain it acts on the operation's object
+  // (takes the lock, the permit, ...), elsewhere it returns from the futex
+  // wait.
   model_thread& me = self();
-  if (options_.grain == grain::scenario) {
-    if (!me.ops.empty()) record_access(me.ops.back().object.address, true);
+  if (hidden(me)) {
+    record_access(me.ops.back().object.address, true);
   } else if (me.futex_word != nullptr) {
     record_access(me.futex_word, true);
   }
@@ -540,7 +541,6 @@ void execution::settle_value() {
 }
 
 seam::thread_id execution::choose() {
-  if (tracing_) settle_value();
   const bool yielded = std::exchange(yielding_, false);
   if (step_open_) {
     step_open_ = false;
@@ -698,7 +698,6 @@ void execution::unpark(seam::thread_id id) {
 void execution::fail(finding_kind kind, std::string message, std::vector<std::string> details) {
   if (!running()) return;
   if (tracing_) {
-    settle_value();
     trace_step s;
     s.step = trace_.size() + 1;
     s.thread = current_;
@@ -791,7 +790,6 @@ void execution::report_deadlock() {
 void execution::trace(std::string operation, std::string object, std::string detail,
                       weft::source_location where) {
   if (!tracing_ || !running()) return;
-  settle_value();
   trace_step s;
   s.step = trace_.size() + 1;
   s.thread = current_;
@@ -837,44 +835,49 @@ std::string execution::thread_name(seam::thread_id id) {
 
 // --- seam::runtime ------------------------------------------------------------
 
-void execution::atomic_access(const void* address, seam::atomic_op op, std::memory_order order,
+bool execution::atomic_access(const void* address, seam::atomic_op op, std::memory_order order,
                               weft::source_location where, seam::value_formatter format) {
-  // Inside a primitive's operation at scenario grain, its atomics are not
-  // steps of their own: the common case, kept apart from the rest.
+  // Inside an opaque operation at scenario grain, the primitive's atomics
+  // are not steps of their own: the common case, kept apart from the rest.
   if (phase_ == phase::unwinding) [[unlikely]] {
     unwind_point(op != seam::atomic_op::load);
-    return;
+    return false;
   }
-  if (!self().ops.empty() && options_.grain == grain::scenario) return;
-  atomic_step(address, op, order, where, format);
+  if (hidden(self())) return false;
+  return atomic_step(address, op, order, where, format);
 }
 
-void execution::atomic_step(const void* address, seam::atomic_op op, std::memory_order order,
+bool execution::atomic_step(const void* address, seam::atomic_op op, std::memory_order order,
                             weft::source_location where, seam::value_formatter format) {
   self().defers_unwind = op != seam::atomic_op::load;
   schedule();
   record_access(address, op != seam::atomic_op::load);
   synchronize(address, op, order);
-  if (tracing()) trace_atomic(address, op, order, where, format);
+  return tracing() && trace_atomic(address, op, order, where, format);
 }
 
-void execution::trace_atomic(const void* address, seam::atomic_op op, std::memory_order order,
+bool execution::trace_atomic(const void* address, seam::atomic_op op, std::memory_order order,
                              weft::source_location where, seam::value_formatter format) {
   const bool inside = !self().ops.empty();
   const std::string object =
       inside ? name_of(self().ops.back().object.address, self().ops.back().object.type)
              : name_of(address, "atomic");
+  const std::size_t lines = trace_.size();
   trace("atomic " + std::string(seam::to_string(op)), object, std::string(order_name(order)),
         where);
-  if (format != nullptr) {
-    // A load's value is known now; what a write leaves is read when the
-    // step ends (at the next trace line or scheduling decision).
-    if (op == seam::atomic_op::load) {
-      trace_.back().detail += ", read " + format(address);
-    } else {
-      unsettled_ = unsettled_value{trace_.size() - 1, address, format, op, format(address)};
-    }
+  if (format == nullptr || trace_.size() == lines) return false;
+  // A load's value is known now; what a write leaves is read right after
+  // the access (atomic_performed).
+  if (op == seam::atomic_op::load) {
+    trace_.back().detail += ", read " + format(address);
+    return false;
   }
+  unsettled_ = unsettled_value{trace_.size() - 1, address, format, op, format(address)};
+  return true;
+}
+
+void execution::atomic_performed(const void* address) {
+  if (unsettled_ && unsettled_->address == address) settle_value();
 }
 
 void execution::plain_access(const void* address, bool is_write, weft::source_location where) {
@@ -882,7 +885,7 @@ void execution::plain_access(const void* address, bool is_write, weft::source_lo
     unwind_point(is_write);
     return;
   }
-  if (!self().ops.empty() && options_.grain == grain::scenario) return;
+  if (hidden(self())) return;
   self().defers_unwind = is_write;
   schedule();
   record_access(address, is_write);
@@ -934,19 +937,29 @@ void execution::report_race(const void* address, bool is_write, weft::source_loc
 seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
                                         std::uint32_t expected,
                                         std::optional<seam::time_point> deadline) {
+  // A wait acquires: the thread may unwind here, unless an operation around
+  // it defers (a release stopped earlier in the same step must not leave
+  // its mark on this point, or a condition variable's waiter would wait on
+  // for a notify that never comes).
+  self().defers_unwind = false;
   if (phase_ == phase::unwinding) {
     // Blocking stays real while unwinding (see unwind_all), timeouts too.
     if (word.load(std::memory_order_relaxed) != expected) return seam::wait_result::value_changed;
     if (deadline) return seam::wait_result::timed_out;
     model_thread& me = self();
+    // A thread running on after a deferred unwind (see unwind_point) that is
+    // about to block unwinds now, if it may.
+    if (me.unwind_deferred && may_throw_unwind(me)) {
+      me.unwind_deferred = false;
+      throw_unwind();
+    }
     set_state(me, thread_state::blocked_futex);
     me.futex_word = &word;
     parked_.push_back({&word, me.id});
     block();
     return me.wake_result;
   }
-  if (options_.grain == grain::implementation) {
-    self().defers_unwind = false;
+  if (!hidden(self())) {
     schedule();
     record_access(&word, true);
   }
@@ -965,14 +978,13 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
     return seam::wait_result::timed_out;
   }
   // A spurious wake-up is a choice wherever the caller can see it: any
-  // futex wait at implementation grain, a condition variable's wait at
-  // scenario grain (the other primitives re-wait inside the operation).
-  // Never twice in a row for one thread, so that a wait loop stays finite
-  // for a systematic search.
-  const bool visible =
-      options_.grain == grain::implementation ||
-      (!me.ops.empty() && me.ops.back().kind == seam::op_kind::wait &&
-       me.ops.back().object.type.find("condition_variable") != std::string_view::npos);
+  // futex wait that is not hidden (see hidden()), and a condition
+  // variable's wait at scenario grain (the other opaque operations re-wait
+  // inside). Never twice in a row for one thread, so that a wait loop stays
+  // finite for a systematic search.
+  const bool visible = !hidden(me) || (me.ops.back().kind == seam::op_kind::wait &&
+                                       me.ops.back().object.type.find("condition_variable") !=
+                                           std::string_view::npos);
   if (options_.spurious_wakeups && visible && !me.spurious_last && branch(2) == 1) {
     me.spurious_last = true;
     if (tracing()) trace("futex wait", object, "spurious wake-up", {});
@@ -990,7 +1002,7 @@ seam::wait_result execution::futex_wait(const std::atomic<std::uint32_t>& word,
 }
 
 void execution::futex_wake(const std::atomic<std::uint32_t>& word, int count) {
-  if (options_.grain == grain::implementation) {
+  if (!hidden(self())) {
     self().defers_unwind = false;
     schedule();
     record_access(&word, true);
@@ -1027,8 +1039,9 @@ void execution::yield() {
     unwind_point(false);
     return;
   }
-  const bool inside = !self().ops.empty();
-  if (inside && options_.grain == grain::scenario) return;
+  // A yield inside a transparent operation (a spin-wait in a task_future's
+  // get()) is a point like any other: otherwise the spin never ends.
+  if (hidden(self())) return;
   self().defers_unwind = false;
   yielding_ = true;
   schedule();
@@ -1111,61 +1124,77 @@ void execution::drop_handle(seam::thread_id target) {
                                           " (std::thread would call std::terminate)");
 }
 
-void execution::op_begin(const seam::object_ref& object, seam::op_kind kind,
+void execution::op_begin(const seam::object_ref& object, seam::op_kind kind, seam::op_body body,
                          weft::source_location where) {
+  const bool opaque = body == seam::op_body::opaque;
   if (phase_ == phase::unwinding) [[unlikely]] {
     // The frames are kept while unwinding: they tell whether a point is
     // inside a deferring operation.
     unwind_point(defers_unwinding(kind));
-    self().ops.push_back(op_frame{object, kind, where, no_object});
+    self().ops.push_back(op_frame{object, kind, where, no_object, body});
+    if (opaque) ++self().opaque_ops;
     return;
   }
   model_thread& me = self();
   me.defers_unwind = defers_unwinding(kind);
   const bool scenario = options_.grain == grain::scenario;
   const std::size_t object_index = scenario ? objects_.index(object.address) : no_object;
-  if (me.ops.empty() || !scenario) {
-    if (me.ops.empty() && kind == seam::op_kind::lock && scenario)
+  // Top level: outside any opaque operation (an operation nested in a
+  // transparent one, such as a task's lock() run by a worker helping in a
+  // get(), is a top-level one).
+  const bool top = !hidden(me);
+  if (top) {
+    if (kind == seam::op_kind::lock && scenario)
       set_pending(me, pending_op{pending_op::kind::lock, object, where, 0, object_index});
     schedule();
     clear_pending(me);
   }
-  // At scenario grain a primitive is one location: all its operations
-  // conflict (nested ones too: a condition variable's wait unlocks and
-  // relocks its mutex).
-  // A lock() let through only when the lock was free (the outermost one,
-  // see pending_op) and an unlock() are marked: the DPOR never tries to
-  // reverse them.
-  if (scenario && logging_ && running()) {
+  // At scenario grain an opaque primitive is one location: all its
+  // operations conflict (nested ones too: a condition variable's wait
+  // unlocks and relocks its mutex). A transparent one is not: its atomics
+  // are recorded one by one.
+  // A lock() let through only when the lock was free (a top-level one, see
+  // pending_op) and an unlock() are marked: the DPOR never tries to reverse
+  // them.
+  const bool one_step = scenario && opaque;
+  if (one_step && logging_ && running()) {
     access_kind access = access_kind::write;
     if (kind == seam::op_kind::unlock) access = access_kind::release;
-    if (kind == seam::op_kind::lock && me.ops.empty()) access = access_kind::guarded_acquire;
+    if (kind == seam::op_kind::lock && top) access = access_kind::guarded_acquire;
     log_.add_access(object.address, access);
   }
-  // Scenario grain: each operation of a primitive publishes what came
-  // before it (so that a thread blocked inside, at a barrier say, is
+  // Scenario grain: each opaque operation of a primitive publishes what
+  // came before it (so that a thread blocked inside, at a barrier say, is
   // visible to whoever lets it out) ...
-  if (scenario) release(objects_.at_index(object_index).clock);
-  me.ops.push_back(op_frame{object, kind, where, object_index});
+  if (one_step) release(objects_.at_index(object_index).clock);
+  me.ops.push_back(op_frame{object, kind, where, object_index, body});
+  if (opaque) ++me.opaque_ops;
   if (tracing()) trace_op(object, kind, "", where);
 }
 
 void execution::op_end(const seam::object_ref& object, seam::op_kind kind, bool succeeded) {
+  model_thread& me = self();
+  bool opaque = true;
   if (phase_ == phase::unwinding) [[unlikely]] {
-    if (!self().ops.empty()) self().ops.pop_back();
+    if (!me.ops.empty()) {
+      if (me.ops.back().body == seam::op_body::opaque) --me.opaque_ops;
+      me.ops.pop_back();
+    }
     return;
   }
-  model_thread& me = self();
   weft::source_location where;
   std::size_t object_index = no_object;
   if (!me.ops.empty()) {
     where = me.ops.back().where;
     if (me.ops.back().object.address == object.address) object_index = me.ops.back().object_index;
+    opaque = me.ops.back().body == seam::op_body::opaque;
+    if (opaque) --me.opaque_ops;
     me.ops.pop_back();
   }
   object_state* state = nullptr;
-  // ... and acquires then releases the object's clock when it returns.
-  if (options_.grain == grain::scenario) {
+  // ... and acquires then releases the object's clock when it returns (a
+  // transparent operation orders by its atomics instead).
+  if (options_.grain == grain::scenario && opaque) {
     state =
         object_index != no_object ? &objects_.at_index(object_index) : &objects_[object.address];
     // acquire(clock) then release(clock), in one pass.
@@ -1199,6 +1228,26 @@ void execution::lock_taken(model_thread& t, const seam::object_ref& object, seam
   t.held_types.push_back(object.type);
 }
 
+namespace {
+// The cycle's edges without their threads, starting at the smallest: one key
+// for every rotation and every assignment of threads to the edges.
+template <typename Name>
+std::string cycle_key(const internal::lock_order_cycle& cycle, const Name& name) {
+  std::vector<std::string> edges;
+  edges.reserve(cycle.size());
+  for (const internal::lock_order_edge& e : cycle) {
+    edges.push_back(name(e.held) + "@" + internal::format_location(e.site.held_where) + ">" +
+                    name(e.acquired) + "@" + internal::format_location(e.site.acquired_where));
+  }
+  const auto first = std::min_element(edges.begin(), edges.end());
+  std::rotate(edges.begin(), first, edges.end());
+  std::string key;
+  for (const std::string& e : edges)
+    key += e + ";";
+  return key;
+}
+}  // namespace
+
 void execution::lock_nested(model_thread& t, const seam::object_ref& object,
                             weft::source_location where) {
   // The types name the locks of a reported cycle; every lock of a cycle
@@ -1209,19 +1258,20 @@ void execution::lock_nested(model_thread& t, const seam::object_ref& object,
   lock_order_used_ = true;
   const std::vector<internal::lock_order_cycle> cycles =
       lock_order_.on_acquire(t.id, object.address, where, t.held);
+  const auto lock_name = [this](const void* lock) {
+    const std::string_view* type = lock_types_.find(lock);
+    return name_of(lock, type == nullptr ? "lock" : *type);
+  };
   for (const internal::lock_order_cycle& cycle : cycles) {
-    std::string text = "lock-order inversion (potential deadlock): " +
-                       internal::describe_cycle(cycle, [this](const void* lock) {
-                         const std::string_view* type = lock_types_.find(lock);
-                         return name_of(lock, type == nullptr ? "lock" : *type);
-                       });
+    std::string text =
+        "lock-order inversion (potential deadlock): " + internal::describe_cycle(cycle, lock_name);
     if (options_.lock_order == lock_order_policy::fail) {
       fail(finding_kind::lock_order_inversion, std::move(text),
            {"the threads take these locks in opposite orders: run at the same time, each can "
             "hold one lock while waiting for the next (take them in one global order, or "
             "with std::scoped_lock)"});
     } else {
-      warnings_.push_back(std::move(text));
+      warnings_.push_back({std::move(text), cycle_key(cycle, lock_name)});
     }
   }
 }

@@ -58,6 +58,7 @@ struct op_frame {
   seam::op_kind kind;
   weft::source_location where;
   std::size_t object_index = no_object;  // in execution::objects_ (scenario grain)
+  seam::op_body body = seam::op_body::opaque;
 };
 
 enum class thread_state : std::uint8_t { runnable, blocked_futex, blocked_join, finished };
@@ -119,7 +120,8 @@ struct model_thread {
   std::optional<seam::time_point> deadline;  // of a timed futex wait
   seam::wait_result wake_result = seam::wait_result::woken;
   seam::thread_id join_target = 0;
-  std::vector<op_frame> ops;  // innermost last
+  std::vector<op_frame> ops;     // innermost last
+  std::uint32_t opaque_ops = 0;  // of them, opaque ones (see execution::hidden)
   pending_op pending;
   std::vector<internal::lock_order_graph::held_lock> held;  // locks it holds now
   std::vector<std::string_view> held_types;                 // their types, index for index
@@ -164,16 +166,24 @@ class execution final : public seam::runtime {
   // The strategy cut this execution short (it could only repeat explored
   // ones); it is neither a pass nor a failure.
   [[nodiscard]] bool abandoned() const noexcept { return abandoned_; }
-  // Lock-order inversions seen (lock_order_policy::warn), one line each.
-  [[nodiscard]] const std::vector<std::string>& warnings() const noexcept { return warnings_; }
+  // A lock-order inversion seen (lock_order_policy::warn): its line, and a
+  // key that is the same for the same locks taken at the same places
+  // whichever threads took them and whichever edge closed the cycle (so
+  // that a search reports it once, not once per thread permutation).
+  struct warning {
+    std::string text;
+    std::string key;
+  };
+  [[nodiscard]] const std::vector<warning>& warnings() const noexcept { return warnings_; }
 
   // The execution running on this OS thread, if any.
   static execution* current() noexcept;
   void assertion_failed(const char* expression, weft::source_location where);
 
   // seam::runtime
-  void atomic_access(const void* address, seam::atomic_op op, std::memory_order order,
+  bool atomic_access(const void* address, seam::atomic_op op, std::memory_order order,
                      weft::source_location where, seam::value_formatter format) override;
+  void atomic_performed(const void* address) override;
   seam::wait_result futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected,
                                std::optional<seam::time_point> deadline) override;
   void futex_wake(const std::atomic<std::uint32_t>& word, int count) override;
@@ -182,7 +192,7 @@ class execution final : public seam::runtime {
   std::unique_ptr<seam::thread_handle> spawn(std::function<void()> body) override;
   seam::time_point now() override { return clock_; }
   void plain_access(const void* address, bool is_write, weft::source_location where) override;
-  void op_begin(const seam::object_ref& object, seam::op_kind kind,
+  void op_begin(const seam::object_ref& object, seam::op_kind kind, seam::op_body body,
                 weft::source_location where) override;
   void op_end(const seam::object_ref& object, seam::op_kind kind, bool succeeded) override;
   void misuse(const seam::misuse_report& report) override;
@@ -209,6 +219,13 @@ class execution final : public seam::runtime {
     return {threads_.data(), thread_count_};
   }
   [[nodiscard]] bool running() const noexcept { return phase_ == phase::running; }
+  // Whether `t`'s seam operations are hidden inside one step: at scenario
+  // grain, inside an opaque operation of a primitive. Everywhere else (at
+  // implementation grain, outside any operation, inside only transparent
+  // ones) its atomics, futex waits and yields are scheduling points.
+  [[nodiscard]] bool hidden(const model_thread& t) const noexcept {
+    return t.opaque_ops != 0 && options_.grain == grain::scenario;
+  }
   // Whether trace lines are recorded now: callers test it before building a
   // line's strings, so that an untraced search builds none.
   [[nodiscard]] bool tracing() const noexcept { return tracing_ && running(); }
@@ -280,14 +297,15 @@ class execution final : public seam::runtime {
   }
   void synchronize(const void* address, seam::atomic_op op, std::memory_order order);
   // An atomic access that is a step of its own (atomic_access's slow path).
-  [[gnu::noinline]] void atomic_step(const void* address, seam::atomic_op op,
+  [[gnu::noinline]] bool atomic_step(const void* address, seam::atomic_op op,
                                      std::memory_order order, weft::source_location where,
                                      seam::value_formatter format);
   // A data race found by races_ on a weft::shared access: the finding.
   [[gnu::noinline]] void report_race(const void* address, bool is_write,
                                      weft::source_location where, const access& conflicting);
-  // The trace line of an atomic access (only while tracing).
-  [[gnu::noinline]] void trace_atomic(const void* address, seam::atomic_op op,
+  // The trace line of an atomic access (only while tracing). True when the
+  // line waits for the value the access leaves (see unsettled_).
+  [[gnu::noinline]] bool trace_atomic(const void* address, seam::atomic_op op,
                                       std::memory_order order, weft::source_location where,
                                       seam::value_formatter format);
 
@@ -366,8 +384,8 @@ class execution final : public seam::runtime {
   race_detector races_;
   address_map<vector_clock> atomic_clocks_;
 
-  // Tracing: the atomic access whose value the trace line still lacks (the
-  // value is read when the step ends, after the access was performed).
+  // Tracing: the atomic write whose trace line still lacks the value it
+  // left, read in atomic_performed(), right after the access.
   struct unsettled_value {
     std::size_t line = 0;
     const void* address = nullptr;
@@ -382,7 +400,7 @@ class execution final : public seam::runtime {
   internal::lock_order_graph lock_order_;
   bool lock_order_used_ = false;  // since the last reset: it has something to clear
   address_map<std::string_view> lock_types_;
-  std::vector<std::string> warnings_;
+  std::vector<warning> warnings_;
 
   std::optional<finding> failure_;
   std::vector<std::uint32_t> decisions_;

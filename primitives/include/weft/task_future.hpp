@@ -90,7 +90,7 @@ class task_future {
 
   // Waits until the task has finished (helping, from a worker; see above).
   void wait(weft::source_location where = weft::source_location::current()) const {
-    seam::observe(this, type_name, seam::op_kind::wait, where, [this, where] {
+    seam::observe_transparent(this, type_name, seam::op_kind::wait, where, [this, where] {
       require_state(where);
       state_->wait(std::nullopt);
     });
@@ -114,12 +114,13 @@ class task_future {
   // (weft::task_cancelled if shutdown(weft::cancel) discarded it). The
   // future is invalid afterwards.
   T get(weft::source_location where = weft::source_location::current()) {
-    return seam::observe(this, type_name, seam::op_kind::wait, where, [this, where]() -> T {
-      require_state(where);
-      state_->wait(std::nullopt);
-      holder h(std::exchange(state_, nullptr));
-      return h.state->take();
-    });
+    return seam::observe_transparent(this, type_name, seam::op_kind::wait, where,
+                                     [this, where]() -> T {
+                                       require_state(where);
+                                       state_->wait(std::nullopt);
+                                       holder h(std::exchange(state_, nullptr));
+                                       return h.state->take();
+                                     });
   }
 
   static constexpr std::string_view type_name = "weft::task_future";
@@ -141,10 +142,11 @@ class task_future {
 
   [[nodiscard]] std::future_status timed_wait(seam::time_point deadline,
                                               weft::source_location where) const {
-    return seam::observe(this, type_name, seam::op_kind::wait, where, [this, where, deadline] {
-      require_state(where);
-      return state_->wait(deadline) ? std::future_status::ready : std::future_status::timeout;
-    });
+    return seam::observe_transparent(
+        this, type_name, seam::op_kind::wait, where, [this, where, deadline] {
+          require_state(where);
+          return state_->wait(deadline) ? std::future_status::ready : std::future_status::timeout;
+        });
   }
 
   void require_state(weft::source_location where) const {

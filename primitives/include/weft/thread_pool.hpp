@@ -50,6 +50,13 @@
 //   * Waiting on a task_future from a worker runs other tasks (see
 //     task_future.hpp); from any other thread it blocks on a futex.
 //
+// Under weft's checker at scenario grain, the pool's operations and its
+// futures' waits are transparent (seam::op_body): the pool is a scheduler,
+// not a lock, so its own steps stay scheduling points, the ordering it
+// provides (submission -> task, task -> get() or wait_idle()) comes from its
+// atomics, and a task that a worker runs while helping inside get() is
+// checked as if it ran on its own.
+//
 // Exceptions: submit's future carries the task's exception. An exception
 // escaping a post()ed task calls std::terminate, as on a std::thread (use
 // submit to get it). parallel_for rethrows the first exception a body
@@ -149,8 +156,8 @@ class thread_pool {
       if constexpr (WEFT_CHECKS) report_from_worker("destroyed from one of its own workers", {});
       std::terminate();
     }
-    seam::observe(this, type_name, seam::op_kind::destroy, weft::source_location::current(),
-                  [this] { core_->shutdown(false); });
+    seam::observe_transparent(this, type_name, seam::op_kind::destroy,
+                              weft::source_location::current(), [this] { core_->shutdown(false); });
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return core_->size(); }
@@ -161,7 +168,7 @@ class thread_pool {
   void post(F&& f, weft::source_location where = weft::source_location::current()) {
     using fn_t = std::decay_t<F>;
     static_assert(std::is_invocable_v<fn_t&>, "post(f) needs a callable f()");
-    seam::observe(this, type_name, seam::op_kind::submit, where, [this, &f] {
+    seam::observe_transparent(this, type_name, seam::op_kind::submit, where, [this, &f] {
       auto* task = new internal::posted_task<fn_t>(std::in_place, std::forward<F>(f));
       core_->enqueue(task, task, 1);
     });
@@ -174,7 +181,7 @@ class thread_pool {
       -> task_future<std::decay_t<std::invoke_result_t<std::decay_t<F>&>>> {
     using fn_t = std::decay_t<F>;
     using result_t = std::decay_t<std::invoke_result_t<fn_t&>>;
-    return seam::observe(this, type_name, seam::op_kind::submit, where, [this, &f] {
+    return seam::observe_transparent(this, type_name, seam::op_kind::submit, where, [this, &f] {
       auto* task = new internal::future_task<result_t, fn_t>(std::forward<F>(f), core_.get());
       task_future<result_t> future(task);
       core_->enqueue(task, task, 1);
@@ -203,7 +210,7 @@ class thread_pool {
   void post_bulk(Range&& tasks, weft::source_location where = weft::source_location::current()) {
     using fn_t = std::remove_cvref_t<decltype(*std::begin(tasks))>;
     static_assert(std::is_invocable_v<fn_t&>, "post_bulk needs callables f()");
-    seam::observe(this, type_name, seam::op_kind::submit, where, [this, &tasks] {
+    seam::observe_transparent(this, type_name, seam::op_kind::submit, where, [this, &tasks] {
       chain c;
       for (auto&& f : tasks) {
         c.add(new internal::posted_task<fn_t>(std::in_place, element<Range>(f)));
@@ -219,7 +226,7 @@ class thread_pool {
           std::decay_t<std::invoke_result_t<std::remove_cvref_t<decltype(*std::begin(tasks))>&>>>> {
     using fn_t = std::remove_cvref_t<decltype(*std::begin(tasks))>;
     using result_t = std::decay_t<std::invoke_result_t<fn_t&>>;
-    return seam::observe(this, type_name, seam::op_kind::submit, where, [this, &tasks] {
+    return seam::observe_transparent(this, type_name, seam::op_kind::submit, where, [this, &tasks] {
       std::vector<task_future<result_t>> futures;
       if constexpr (requires { std::size(tasks); }) futures.reserve(std::size(tasks));
       chain c;
@@ -250,24 +257,26 @@ class thread_pool {
     static_assert(std::is_invocable_v<body_t&, index_t>, "parallel_for needs body(index)");
     const auto first = static_cast<index_t>(begin);
     const auto last = static_cast<index_t>(end);
-    seam::observe(this, type_name, seam::op_kind::submit, where, [this, first, last, &body, grain] {
-      if (!(first < last)) return;
-      using unsigned_t = std::make_unsigned_t<index_t>;
-      const auto n = static_cast<std::size_t>(
-          static_cast<unsigned_t>(static_cast<unsigned_t>(last) - static_cast<unsigned_t>(first)));
-      const for_context<index_t, body_t> context{&body, first};
-      internal::for_control ctl(&run_chunk<index_t, body_t>, &context,
-                                grain != 0 ? grain : std::max<std::size_t>(1, n / (8 * size())));
-      core_->run_for(ctl, n);
-      if (ctl.error) std::rethrow_exception(ctl.error);
-    });
+    seam::observe_transparent(
+        this, type_name, seam::op_kind::submit, where, [this, first, last, &body, grain] {
+          if (!(first < last)) return;
+          using unsigned_t = std::make_unsigned_t<index_t>;
+          const auto n = static_cast<std::size_t>(static_cast<unsigned_t>(
+              static_cast<unsigned_t>(last) - static_cast<unsigned_t>(first)));
+          const for_context<index_t, body_t> context{&body, first};
+          internal::for_control ctl(
+              &run_chunk<index_t, body_t>, &context,
+              grain != 0 ? grain : std::max<std::size_t>(1, n / (8 * size())));
+          core_->run_for(ctl, n);
+          if (ctl.error) std::rethrow_exception(ctl.error);
+        });
   }
 
   // Blocks until no task is queued or running. Tasks submitted meanwhile
   // are waited for too.
   // Requires: not called from one of the pool's workers (checked, see above).
   void wait_idle(weft::source_location where = weft::source_location::current()) {
-    seam::observe(this, type_name, seam::op_kind::wait, where, [this, where] {
+    seam::observe_transparent(this, type_name, seam::op_kind::wait, where, [this, where] {
       if (core_->calling_thread_is_worker()) [[unlikely]] {
         refuse_from_worker(
             "wait_idle() called from one of the pool's own workers (it would wait "
@@ -282,7 +291,7 @@ class thread_pool {
   // Requires: not called from one of the pool's workers (checked, see above).
   void shutdown(shutdown_mode mode = shutdown_mode::drain,
                 weft::source_location where = weft::source_location::current()) {
-    seam::observe(this, type_name, seam::op_kind::shutdown, where, [this, mode, where] {
+    seam::observe_transparent(this, type_name, seam::op_kind::shutdown, where, [this, mode, where] {
       if (core_->calling_thread_is_worker()) [[unlikely]] {
         refuse_from_worker(
             "shutdown() called from one of the pool's own workers (it would join "

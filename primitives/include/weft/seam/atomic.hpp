@@ -3,8 +3,8 @@
 // `seam::atomic<T>`: the only atomic type weft's primitives use. It has the
 // interface of std::atomic<T> (for the operations the primitives need) and
 // reports every access to the installed runtime, if any, before performing
-// it. Natively it compiles to the std::atomic operation plus one predictable
-// branch.
+// it (and, when the runtime asks, right after). Natively it compiles to the std::atomic operation
+// plus one predictable branch.
 //
 // The `where` parameters default to the caller's location, so a checker's
 // trace names the line of the primitive's algorithm that performed the
@@ -37,34 +37,33 @@ class atomic {
 
   [[nodiscard]] T load(std::memory_order order = std::memory_order_seq_cst,
                        weft::source_location where = weft::source_location::current()) const {
-    note(atomic_op::load, order, where);
-    return value_.load(order);
+    return access(atomic_op::load, order, where, [&] { return value_.load(order); });
   }
 
   void store(T desired, std::memory_order order = std::memory_order_seq_cst,
              weft::source_location where = weft::source_location::current()) {
-    note(atomic_op::store, order, where);
-    value_.store(desired, order);
+    access(atomic_op::store, order, where, [&] { value_.store(desired, order); });
   }
 
   T exchange(T desired, std::memory_order order = std::memory_order_seq_cst,
              weft::source_location where = weft::source_location::current()) {
-    note(atomic_op::exchange, order, where);
-    return value_.exchange(desired, order);
+    return access(atomic_op::exchange, order, where,
+                  [&] { return value_.exchange(desired, order); });
   }
 
   bool compare_exchange_strong(T& expected, T desired,
                                std::memory_order order = std::memory_order_seq_cst,
                                weft::source_location where = weft::source_location::current()) {
-    note(atomic_op::compare_exchange, order, where);
-    return value_.compare_exchange_strong(expected, desired, order);
+    return access(atomic_op::compare_exchange, order, where,
+                  [&] { return value_.compare_exchange_strong(expected, desired, order); });
   }
 
   bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
                                std::memory_order failure,
                                weft::source_location where = weft::source_location::current()) {
-    note(atomic_op::compare_exchange, success, where);
-    return value_.compare_exchange_strong(expected, desired, success, failure);
+    return access(atomic_op::compare_exchange, success, where, [&] {
+      return value_.compare_exchange_strong(expected, desired, success, failure);
+    });
   }
 
   // Weak CAS may fail spuriously natively; under a runtime it behaves as the
@@ -72,65 +71,59 @@ class atomic {
   bool compare_exchange_weak(T& expected, T desired,
                              std::memory_order order = std::memory_order_seq_cst,
                              weft::source_location where = weft::source_location::current()) {
-    note(atomic_op::compare_exchange, order, where);
-    return value_.compare_exchange_weak(expected, desired, order);
+    return access(atomic_op::compare_exchange, order, where,
+                  [&] { return value_.compare_exchange_weak(expected, desired, order); });
   }
 
   bool compare_exchange_weak(T& expected, T desired, std::memory_order success,
                              std::memory_order failure,
                              weft::source_location where = weft::source_location::current()) {
-    note(atomic_op::compare_exchange, success, where);
-    return value_.compare_exchange_weak(expected, desired, success, failure);
+    return access(atomic_op::compare_exchange, success, where, [&] {
+      return value_.compare_exchange_weak(expected, desired, success, failure);
+    });
   }
 
   T fetch_add(T arg, std::memory_order order = std::memory_order_seq_cst,
               weft::source_location where =
                   weft::source_location::current()) requires std::is_integral_v<T> {
-    note(atomic_op::fetch_add, order, where);
-    return value_.fetch_add(arg, order);
+    return access(atomic_op::fetch_add, order, where, [&] { return value_.fetch_add(arg, order); });
   }
 
   T fetch_sub(T arg, std::memory_order order = std::memory_order_seq_cst,
               weft::source_location where =
                   weft::source_location::current()) requires std::is_integral_v<T> {
-    note(atomic_op::fetch_sub, order, where);
-    return value_.fetch_sub(arg, order);
+    return access(atomic_op::fetch_sub, order, where, [&] { return value_.fetch_sub(arg, order); });
   }
 
   // Pointer arithmetic, as std::atomic<T*> offers it (in elements).
   T fetch_add(std::ptrdiff_t arg, std::memory_order order = std::memory_order_seq_cst,
               weft::source_location where =
                   weft::source_location::current()) requires std::is_pointer_v<T> {
-    note(atomic_op::fetch_add, order, where);
-    return value_.fetch_add(arg, order);
+    return access(atomic_op::fetch_add, order, where, [&] { return value_.fetch_add(arg, order); });
   }
 
   T fetch_sub(std::ptrdiff_t arg, std::memory_order order = std::memory_order_seq_cst,
               weft::source_location where =
                   weft::source_location::current()) requires std::is_pointer_v<T> {
-    note(atomic_op::fetch_sub, order, where);
-    return value_.fetch_sub(arg, order);
+    return access(atomic_op::fetch_sub, order, where, [&] { return value_.fetch_sub(arg, order); });
   }
 
   T fetch_and(T arg, std::memory_order order = std::memory_order_seq_cst,
               weft::source_location where =
                   weft::source_location::current()) requires std::is_integral_v<T> {
-    note(atomic_op::fetch_and, order, where);
-    return value_.fetch_and(arg, order);
+    return access(atomic_op::fetch_and, order, where, [&] { return value_.fetch_and(arg, order); });
   }
 
   T fetch_or(T arg, std::memory_order order = std::memory_order_seq_cst,
              weft::source_location where =
                  weft::source_location::current()) requires std::is_integral_v<T> {
-    note(atomic_op::fetch_or, order, where);
-    return value_.fetch_or(arg, order);
+    return access(atomic_op::fetch_or, order, where, [&] { return value_.fetch_or(arg, order); });
   }
 
   T fetch_xor(T arg, std::memory_order order = std::memory_order_seq_cst,
               weft::source_location where =
                   weft::source_location::current()) requires std::is_integral_v<T> {
-    note(atomic_op::fetch_xor, order, where);
-    return value_.fetch_xor(arg, order);
+    return access(atomic_op::fetch_xor, order, where, [&] { return value_.fetch_xor(arg, order); });
   }
 
   // The underlying std::atomic, for the seam's own futex calls. Primitives
@@ -139,10 +132,25 @@ class atomic {
   [[nodiscard]] const std::atomic<T>& native() const noexcept { return value_; }
 
  private:
-  void note(atomic_op op, std::memory_order order, weft::source_location where) const {
+  // Reports the access to the installed runtime, if any, then performs it
+  // (and tells the runtime it is done, when the runtime asks to be told).
+  template <typename Perform>
+  decltype(auto) access(atomic_op op, std::memory_order order, weft::source_location where,
+                        Perform perform) const {
     if (runtime* rt = active()) [[unlikely]] {
-      rt->atomic_access(&value_, op, order, where, &format_value);
+      if (rt->atomic_access(&value_, op, order, where, &format_value)) {
+        if constexpr (std::is_void_v<decltype(perform())>) {
+          perform();
+          rt->atomic_performed(&value_);
+          return;
+        } else {
+          decltype(auto) result = perform();
+          rt->atomic_performed(&value_);
+          return result;
+        }
+      }
     }
+    return perform();
   }
 
   // Under a runtime only, for traces: integers and bool as such, pointers

@@ -13,6 +13,10 @@
 //                   [this, where] { lock_impl(where); });
 //   }
 //
+// `seam::observe_transparent` is the same for an operation whose inside a
+// checker at scenario grain keeps visible (see seam::op_body): natively the
+// two are identical.
+//
 // Capture by value (the body is passed by value too): a body that captures
 // by reference forces its captures into memory on the native fast path, and
 // the stores then stall the locked instruction that follows (measured: an
@@ -32,9 +36,10 @@ namespace internal {
 // Reports op_begin at construction and op_end at destruction.
 class op_scope {
  public:
-  op_scope(runtime* rt, object_ref object, op_kind kind, weft::source_location where)
+  op_scope(runtime* rt, object_ref object, op_kind kind, op_body inside,
+           weft::source_location where)
       : rt_(rt), object_(object), kind_(kind) {
-    rt_->op_begin(object_, kind_, where);
+    rt_->op_begin(object_, kind_, inside, where);
   }
   op_scope(const op_scope&) = delete;
   op_scope& operator=(const op_scope&) = delete;
@@ -52,8 +57,9 @@ class op_scope {
 template <typename F>
 [[gnu::noinline]] decltype(auto) observe_under_runtime(runtime* rt, const void* object,
                                                        std::string_view type, op_kind kind,
-                                                       weft::source_location where, F body) {
-  op_scope scope(rt, object_ref{object, type}, kind, where);
+                                                       op_body inside, weft::source_location where,
+                                                       F body) {
+  op_scope scope(rt, object_ref{object, type}, kind, inside, where);
   if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
     body();
     scope.set_result(true);
@@ -75,7 +81,18 @@ template <typename F>
 decltype(auto) observe(const void* object, std::string_view type, op_kind kind,
                        weft::source_location where, F body) {
   if (runtime* rt = active()) [[unlikely]] {
-    return internal::observe_under_runtime(rt, object, type, kind, where, body);
+    return internal::observe_under_runtime(rt, object, type, kind, op_body::opaque, where, body);
+  }
+  return body();
+}
+
+// As observe, for a transparent operation (see seam::op_body).
+template <typename F>
+decltype(auto) observe_transparent(const void* object, std::string_view type, op_kind kind,
+                                   weft::source_location where, F body) {
+  if (runtime* rt = active()) [[unlikely]] {
+    return internal::observe_under_runtime(rt, object, type, kind, op_body::transparent, where,
+                                           body);
   }
   return body();
 }

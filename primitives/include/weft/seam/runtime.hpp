@@ -21,7 +21,9 @@
 //     `op_begin` / `op_end` (see weft/seam/object.hpp). A runtime that checks
 //     at scenario grain makes only `op_begin` a scheduling point and runs the
 //     algorithm inside without preemption; blocking still shows up as a futex
-//     wait, so it is modelled faithfully.
+//     wait, so it is modelled faithfully. Except inside a transparent
+//     operation (see op_body): there the seam operations are scheduling
+//     points as at implementation grain.
 //
 // Concurrency contract: `install` and `uninstall` affect only the calling OS
 // thread. A runtime object is used only from the OS thread it is installed
@@ -96,6 +98,20 @@ enum class op_kind : std::uint8_t {
   shutdown,  // thread pool
 };
 
+// What a runtime at scenario grain makes of the inside of an operation.
+//   opaque       The primitive's algorithm is one step: its atomics, futex
+//                waits and yields are not scheduling points, and the
+//                operation orders the threads that use the object (a lock,
+//                a semaphore, a barrier).
+//   transparent  The operation hands work to other threads or waits for it
+//                (the thread pool and its futures: a scheduler, not a
+//                lock). Its atomics, futex waits and yields stay scheduling
+//                points and order by their memory orders, as at
+//                implementation grain, and an operation nested inside it (a
+//                task's mutex lock, run by a worker helping in get()) is a
+//                top-level one.
+enum class op_body : std::uint8_t { opaque, transparent };
+
 std::string_view to_string(op_kind kind) noexcept;
 std::string_view to_string(atomic_op op) noexcept;
 
@@ -140,8 +156,13 @@ class runtime {
   // Implementation grain. (Source locations are passed by value: one
   // pointer, kept in a register on the native fast path.)
   // Called before the access is performed; `format` reads the value.
-  virtual void atomic_access(const void* address, atomic_op op, std::memory_order order,
+  // Returns true when the runtime also wants atomic_performed() called
+  // right after the access (a checker's trace shows what a write left:
+  // read then, not later, because the thread may free the atomic before
+  // its next seam operation).
+  virtual bool atomic_access(const void* address, atomic_op op, std::memory_order order,
                              weft::source_location where, value_formatter format) = 0;
+  virtual void atomic_performed(const void* address) = 0;
   virtual wait_result futex_wait(const std::atomic<std::uint32_t>& word, std::uint32_t expected,
                                  std::optional<time_point> deadline) = 0;
   virtual void futex_wake(const std::atomic<std::uint32_t>& word, int count) = 0;
@@ -156,7 +177,8 @@ class runtime {
   virtual void plain_access(const void* address, bool is_write, weft::source_location where) = 0;
 
   // Scenario grain.
-  virtual void op_begin(const object_ref& object, op_kind kind, weft::source_location where) = 0;
+  virtual void op_begin(const object_ref& object, op_kind kind, op_body body,
+                        weft::source_location where) = 0;
   virtual void op_end(const object_ref& object, op_kind kind, bool succeeded) = 0;
 
   // A misuse was detected. The runtime records it as a finding; the
