@@ -134,9 +134,11 @@ class atomic {
  private:
   // Reports the access to the installed runtime, if any, then performs it
   // (and tells the runtime it is done, when the runtime asks to be told).
+  // Not [[nodiscard]]: store's is void, and a fetch_add's result is often
+  // not needed.
   template <typename Perform>
-  decltype(auto) access(atomic_op op, std::memory_order order, weft::source_location where,
-                        Perform perform) const {
+  decltype(auto) access(  // NOLINT(modernize-use-nodiscard)
+      atomic_op op, std::memory_order order, weft::source_location where, Perform perform) const {
     if (runtime* rt = active()) [[unlikely]] {
       if (rt->atomic_access(&value_, op, order, where, &format_value)) {
         if constexpr (std::is_void_v<decltype(perform())>) {
