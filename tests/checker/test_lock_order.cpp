@@ -18,8 +18,8 @@ namespace {
 void sequential_inversion() {
   weft::mutex m1;
   weft::mutex m2;
-  // Explicit calls, so that the report names this file's lines (through
-  // std::lock_guard it would name the line in the standard header).
+  // Explicit calls; the std guards name this file's lines as well (see
+  // test_std_lock_sites.cpp).
   weft::thread a([&] {
     m1.lock();
     m2.lock();

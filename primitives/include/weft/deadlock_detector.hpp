@@ -31,10 +31,12 @@
 //     ...
 //   }
 //
-// Call sites: reports name the `where` argument of the lock calls. Through
-// std::lock_guard and friends that is the wrapper's line in the standard
-// library; call lock(where) directly, or pass weft::source_location from
-// your own wrapper, for the user's line.
+// Call sites: reports name the `where` argument of the lock calls: the
+// caller's line, also through std::lock_guard, std::unique_lock,
+// std::shared_lock and a one-lock std::scoped_lock, which weft specializes
+// for its locks (weft/internal/std_lock_sites.hpp). std::scoped_lock of
+// several locks and std::lock call the locks from inside the standard
+// library, so their reports name that header.
 //
 // Which locks: weft::mutex, weft::spin_lock, weft::ticket_lock and
 // weft::shared_mutex (both modes), and everything built on them (a

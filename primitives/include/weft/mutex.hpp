@@ -4,7 +4,10 @@
 //
 // It meets the standard's TimedLockable requirements, so it works with
 // std::lock_guard, std::unique_lock, std::scoped_lock and std::lock, and with
-// weft::condition_variable.
+// weft::condition_variable. std::lock_guard, std::unique_lock and the
+// one-lock std::scoped_lock are specialized for it so that reports name the
+// line that uses the guard, not the standard header's
+// (weft/internal/std_lock_sites.hpp).
 //
 //   weft::mutex m;
 //   int balance WEFT_GUARDED_BY(m) = 0;
@@ -58,6 +61,7 @@
 #include "weft/source_location.hpp"
 
 #include "weft/internal/deadlock_hooks.hpp"
+#include "weft/internal/std_lock_sites.hpp"
 #include "weft/internal/thread_annotations.hpp"
 #include "weft/misuse.hpp"
 #include "weft/seam.hpp"
@@ -218,5 +222,10 @@ class WEFT_CAPABILITY("mutex") mutex {
   // The owning thread, kept only for misuse checks.
   seam::untracked_atomic<seam::thread_id> owner_{0};
 };
+
+// std::lock_guard and the other std guards of a weft::mutex pass their
+// caller's line to it (weft/internal/std_lock_sites.hpp).
+template <>
+inline constexpr bool internal::std_guards_record_sites<mutex> = true;
 
 }  // namespace weft

@@ -6,7 +6,10 @@
 //
 // It has std::shared_timed_mutex's interface, so it works with
 // std::unique_lock, std::lock_guard and std::scoped_lock for writing and
-// with std::shared_lock for reading, timed variants included.
+// with std::shared_lock for reading, timed variants included. Those guards
+// (scoped_lock of this one lock) are specialized for it so that reports name
+// the line that uses the guard, not the standard header's
+// (weft/internal/std_lock_sites.hpp).
 //
 //   weft::shared_mutex m;
 //   std::map<std::string, int> table WEFT_GUARDED_BY(m);
@@ -113,6 +116,7 @@
 
 #include "weft/internal/deadlock_hooks.hpp"
 #include "weft/internal/lock_owner.hpp"
+#include "weft/internal/std_lock_sites.hpp"
 #include "weft/internal/thread_annotations.hpp"
 #include "weft/misuse.hpp"
 #include "weft/seam.hpp"
@@ -449,5 +453,10 @@ class WEFT_CAPABILITY("shared_mutex") shared_mutex {
   // WEFT_CHECKS says, so that every translation unit agrees on the layout).
   internal::lock_owner owner_;
 };
+
+// std::lock_guard and the other std guards of a weft::shared_mutex pass their
+// caller's line to it (weft/internal/std_lock_sites.hpp).
+template <>
+inline constexpr bool internal::std_guards_record_sites<shared_mutex> = true;
 
 }  // namespace weft

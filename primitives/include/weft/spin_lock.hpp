@@ -6,7 +6,10 @@
 // weft::mutex, which parks.
 //
 // It meets the standard's Lockable requirements, so it works with
-// std::lock_guard, std::unique_lock, std::scoped_lock and std::lock.
+// std::lock_guard, std::unique_lock, std::scoped_lock and std::lock. The
+// first three (scoped_lock of this one lock) are specialized for it so that
+// reports name the line that uses the guard, not the standard header's
+// (weft/internal/std_lock_sites.hpp).
 //
 //   weft::spin_lock lock;
 //   std::uint64_t hits WEFT_GUARDED_BY(lock) = 0;
@@ -56,6 +59,7 @@
 
 #include "weft/internal/deadlock_hooks.hpp"
 #include "weft/internal/lock_owner.hpp"
+#include "weft/internal/std_lock_sites.hpp"
 #include "weft/internal/thread_annotations.hpp"
 #include "weft/misuse.hpp"
 #include "weft/seam.hpp"
@@ -155,5 +159,10 @@ class WEFT_CAPABILITY("mutex") spin_lock {
   // the layout.
   internal::lock_owner owner_;
 };
+
+// std::lock_guard and the other std guards of a weft::spin_lock pass their
+// caller's line to it (weft/internal/std_lock_sites.hpp).
+template <>
+inline constexpr bool internal::std_guards_record_sites<spin_lock> = true;
 
 }  // namespace weft

@@ -5,7 +5,10 @@
 // bakery counter.
 //
 // It meets the standard's Lockable requirements, so it works with
-// std::lock_guard, std::unique_lock, std::scoped_lock and std::lock.
+// std::lock_guard, std::unique_lock, std::scoped_lock and std::lock. The
+// first three (scoped_lock of this one lock) are specialized for it so that
+// reports name the line that uses the guard, not the standard header's
+// (weft/internal/std_lock_sites.hpp).
 //
 //   weft::ticket_lock lock;
 //   std::deque<job> queue WEFT_GUARDED_BY(lock);
@@ -74,6 +77,7 @@
 
 #include "weft/internal/deadlock_hooks.hpp"
 #include "weft/internal/lock_owner.hpp"
+#include "weft/internal/std_lock_sites.hpp"
 #include "weft/internal/thread_annotations.hpp"
 #include "weft/misuse.hpp"
 #include "weft/seam.hpp"
@@ -218,5 +222,10 @@ class WEFT_CAPABILITY("mutex") ticket_lock {
   // says, so that every translation unit agrees on the layout).
   internal::lock_owner owner_;
 };
+
+// std::lock_guard and the other std guards of a weft::ticket_lock pass their
+// caller's line to it (weft/internal/std_lock_sites.hpp).
+template <>
+inline constexpr bool internal::std_guards_record_sites<ticket_lock> = true;
 
 }  // namespace weft

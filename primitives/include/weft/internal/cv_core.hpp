@@ -83,17 +83,31 @@ class cv_core {
   // re-acquired, and `lock` (a std::unique_lock or the caller's own) must not
   // be assumed held. The caller holds `lock`; the thread-safety analysis
   // cannot see that through a template parameter, so it is told not to look.
+  // A lock that takes a call site (a weft lock, or a std guard of one) gets
+  // the wait's, so the release and re-acquisition name the caller's line.
   template <typename Lock>
   seam::wait_result wait(Lock& lock, std::optional<seam::time_point> deadline,
                          weft::source_location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    constexpr bool takes_site = requires(Lock & l, weft::source_location w) {
+      l.unlock(w);
+      l.lock(w);
+    };
     const std::uint32_t ticket = enter(where);
-    lock.unlock();
+    if constexpr (takes_site) {
+      lock.unlock(where);
+    } else {
+      lock.unlock();
+    }
     seam::wait_result result;
     {
       leave_guard guard(*this, ticket, where);
       result = park(ticket, deadline);
     }
-    lock.lock();
+    if constexpr (takes_site) {
+      lock.lock(where);
+    } else {
+      lock.lock();
+    }
     return result;
   }
 

@@ -1,0 +1,481 @@
+// weft/internal/std_lock_sites.hpp
+//
+// std::lock_guard, std::unique_lock, std::scoped_lock (the one-lock form) and
+// std::shared_lock for weft's locks, so that checker traces, lock-order
+// warnings, deadlock reports and misuse reports name the line that made or
+// used the guard, not a line in the standard library's header.
+//
+//   weft::mutex m;
+//   void f() {
+//     std::lock_guard guard(m);  // reports name this line
+//   }
+//
+// Why: every weft lock operation takes a defaulted last parameter
+// `weft::source_location where = weft::source_location::current()`, which
+// captures its caller. libstdc++'s guards call m.lock() from inside
+// <bits/std_mutex.h>, so the caller they capture is that header.
+//
+// How: the standard allows a program to specialize a standard class template
+// for a program-defined type if the specialization meets the requirements of
+// the original template ([namespace.std]). Below are constrained partial
+// specializations of the four templates for lock types that opt in through
+// weft::internal::std_guards_record_sites (each weft lock header sets it next
+// to its class and includes this header, so they are declared before any use
+// can instantiate the primary template). They have the standard interface,
+// behaviour and errors; every constructor and member that locks or unlocks
+// also takes a trailing defaulted `where` and hands it to the lock. Class
+// template argument deduction is unchanged: `std::lock_guard guard(m);`
+// deduces std::lock_guard<weft::mutex> from the primary template's
+// constructors and then uses this specialization.
+//
+// The destructor's unlock has no caller to capture: it is attributed to
+// where the guard last took (or adopted) its lock: the constructor's line
+// for lock_guard and scoped_lock; for unique_lock and shared_lock, the line
+// of the construction or of the lock()/try_lock*() call that took it
+// last. A move carries that line along, and a move assignment's release of
+// the lock held before uses it too.
+//
+// Not covered: std::scoped_lock of two or more locks and std::lock(a, b)
+// call the locks (or their guards) from inside <mutex>, so their operations
+// still name that header.
+//
+// Thread-safety analysis (clang -Wthread-safety): the guards are scoped
+// capabilities. The analysis follows construction that locks, adopt_lock,
+// defer_lock, lock(), try_lock*() (as a condition on their result),
+// unlock() and the destructor. It cannot follow owns_lock() or a move: a
+// guard made by try_to_lock, a timeout, a move or the default constructor
+// counts as holding nothing (take the lock with a deferred guard's
+// try_lock() to let the analysis see it), and release() does not end the
+// guard's hold in its eyes.
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <system_error>
+#include <utility>
+
+#include "weft/internal/thread_annotations.hpp"
+#include "weft/source_location.hpp"
+
+namespace weft::internal {
+
+// Set to true for a lock type, next to its definition, to give it the std
+// guards below.
+template <typename M>
+inline constexpr bool std_guards_record_sites = false;
+
+// An opted-in lock whose exclusive operations take a call site.
+template <typename M>
+concept records_call_sites = std_guards_record_sites<M> &&
+    requires(M& m, weft::source_location where) {
+  m.lock(where);
+  m.unlock(where);
+  { m.try_lock(where) } -> std::convertible_to<bool>;
+};
+
+// ... and whose shared operations do too.
+template <typename M>
+concept records_shared_call_sites = records_call_sites<M> &&
+    requires(M& m, weft::source_location where) {
+  m.lock_shared(where);
+  m.unlock_shared(where);
+  { m.try_lock_shared(where) } -> std::convertible_to<bool>;
+};
+
+// The errors the standard's unique_lock and shared_lock throw.
+[[noreturn]] inline void throw_guard_error(std::errc error) {
+  throw std::system_error(std::make_error_code(error));
+}
+
+}  // namespace weft::internal
+
+// Program-defined specializations, allowed in namespace std (see above).
+// A note on the annotations: each member's own body takes or releases the
+// lock through a pointer the analysis cannot relate to the guard, so the
+// bodies are not analysed (WEFT_NO_THREAD_SAFETY_ANALYSIS); callers are.
+// On a constructor with no other annotation, the attribute also makes clang
+// register the guard as a scoped capability that holds nothing, so that
+// its destructor's WEFT_RELEASE() is not reported as releasing a lock that
+// was never taken.
+namespace std {
+
+template <typename M>
+requires weft::internal::records_call_sites<M>
+class WEFT_SCOPED_CAPABILITY lock_guard<M> {
+ public:
+  using mutex_type = M;
+
+  explicit lock_guard(M& m, weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS WEFT_ACQUIRE(m)
+      : m_(m), site_(where) {
+    m.lock(where);
+  }
+
+  // Requires: the calling thread holds `m`.
+  lock_guard(M& m, adopt_lock_t,
+             weft::source_location where = weft::source_location::current()) noexcept
+      WEFT_REQUIRES(m)
+      : m_(m), site_(where) {}
+
+  // Unlocks, attributed to the constructor's line.
+  ~lock_guard() WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS { m_.unlock(site_); }
+
+  lock_guard(const lock_guard&) = delete;
+  lock_guard& operator=(const lock_guard&) = delete;
+
+ private:
+  M& m_;
+  weft::source_location site_;
+};
+
+template <typename M>
+requires weft::internal::records_call_sites<M>
+class WEFT_SCOPED_CAPABILITY scoped_lock<M> {
+ public:
+  using mutex_type = M;
+
+  explicit scoped_lock(M& m, weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS WEFT_ACQUIRE(m)
+      : m_(m), site_(where) {
+    m.lock(where);
+  }
+
+  // Requires: the calling thread holds `m`.
+  explicit scoped_lock(adopt_lock_t, M& m,
+                       weft::source_location where = weft::source_location::current()) noexcept
+      WEFT_REQUIRES(m)
+      : m_(m), site_(where) {}
+
+  // Unlocks, attributed to the constructor's line.
+  ~scoped_lock() WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS { m_.unlock(site_); }
+
+  scoped_lock(const scoped_lock&) = delete;
+  scoped_lock& operator=(const scoped_lock&) = delete;
+
+ private:
+  M& m_;
+  weft::source_location site_;
+};
+
+template <typename M>
+requires weft::internal::records_call_sites<M>
+class WEFT_SCOPED_CAPABILITY unique_lock<M> {
+ public:
+  using mutex_type = M;
+
+  unique_lock() noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS = default;
+
+  explicit unique_lock(M& m, weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS WEFT_ACQUIRE(m)
+      : m_(std::addressof(m)), site_(where) {
+    m.lock(where);
+    owns_ = true;
+  }
+
+  unique_lock(M& m, defer_lock_t) noexcept WEFT_EXCLUDES(m) : m_(std::addressof(m)) {}
+
+  unique_lock(M& m, try_to_lock_t, weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    m_ = std::addressof(m);
+    took(m.try_lock(where), where);
+  }
+
+  // Requires: the calling thread holds `m`.
+  unique_lock(M& m, adopt_lock_t,
+              weft::source_location where = weft::source_location::current()) noexcept
+      WEFT_REQUIRES(m)
+      : m_(std::addressof(m)), owns_(true), site_(where) {}
+
+  template <typename Clock, typename Duration>
+  requires requires(M& m, const chrono::time_point<Clock, Duration>& deadline,
+                    weft::source_location where) {
+    m.try_lock_until(deadline, where);
+  }
+  unique_lock(M& m, const chrono::time_point<Clock, Duration>& deadline,
+              weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    m_ = std::addressof(m);
+    took(m.try_lock_until(deadline, where), where);
+  }
+
+  template <typename Rep, typename Period>
+  requires requires(M& m, const chrono::duration<Rep, Period>& timeout,
+                    weft::source_location where) {
+    m.try_lock_for(timeout, where);
+  }
+  unique_lock(M& m, const chrono::duration<Rep, Period>& timeout,
+              weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    m_ = std::addressof(m);
+    took(m.try_lock_for(timeout, where), where);
+  }
+
+  // Unlocks if it owns the lock, attributed to where it last took it.
+  ~unique_lock() WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    if (owns_) m_->unlock(site_);
+  }
+
+  unique_lock(const unique_lock&) = delete;
+  unique_lock& operator=(const unique_lock&) = delete;
+
+  unique_lock(unique_lock&& other) noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS
+      : m_(std::exchange(other.m_, nullptr)),
+        owns_(std::exchange(other.owns_, false)),
+        site_(other.site_) {}
+
+  // Unlocks the lock this guard owned, if any, then takes over `other`'s.
+  unique_lock& operator=(unique_lock&& other) noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    if (this == &other) return *this;
+    if (owns_) m_->unlock(site_);
+    m_ = std::exchange(other.m_, nullptr);
+    owns_ = std::exchange(other.owns_, false);
+    site_ = other.site_;
+    return *this;
+  }
+
+  // Throws std::system_error: operation_not_permitted without a lock,
+  // resource_deadlock_would_occur if it already owns it.
+  void lock(weft::source_location where = weft::source_location::current())
+      WEFT_ACQUIRE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    check_can_lock();
+    m_->lock(where);
+    took(true, where);
+  }
+
+  // Errors as for lock().
+  bool try_lock(weft::source_location where = weft::source_location::current())
+      WEFT_TRY_ACQUIRE(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    check_can_lock();
+    return took(m_->try_lock(where), where);
+  }
+
+  // Errors as for lock().
+  template <typename Rep, typename Period>
+  requires requires(M& m, const chrono::duration<Rep, Period>& timeout,
+                    weft::source_location where) {
+    m.try_lock_for(timeout, where);
+  }
+  bool try_lock_for(const chrono::duration<Rep, Period>& timeout,
+                    weft::source_location where = weft::source_location::current())
+      WEFT_TRY_ACQUIRE(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    check_can_lock();
+    return took(m_->try_lock_for(timeout, where), where);
+  }
+
+  // Errors as for lock().
+  template <typename Clock, typename Duration>
+  requires requires(M& m, const chrono::time_point<Clock, Duration>& deadline,
+                    weft::source_location where) {
+    m.try_lock_until(deadline, where);
+  }
+  bool try_lock_until(const chrono::time_point<Clock, Duration>& deadline,
+                      weft::source_location where = weft::source_location::current())
+      WEFT_TRY_ACQUIRE(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    check_can_lock();
+    return took(m_->try_lock_until(deadline, where), where);
+  }
+
+  // Throws std::system_error(operation_not_permitted) if it does not own
+  // the lock.
+  void unlock(weft::source_location where = weft::source_location::current())
+      WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    if (!owns_) weft::internal::throw_guard_error(errc::operation_not_permitted);
+    m_->unlock(where);
+    owns_ = false;
+  }
+
+  void swap(unique_lock& other) noexcept {
+    std::swap(m_, other.m_);
+    std::swap(owns_, other.owns_);
+    std::swap(site_, other.site_);
+  }
+
+  // Forgets the lock without unlocking it; returns it.
+  M* release() noexcept {
+    owns_ = false;
+    return std::exchange(m_, nullptr);
+  }
+
+  [[nodiscard]] bool owns_lock() const noexcept { return owns_; }
+  explicit operator bool() const noexcept { return owns_; }
+  [[nodiscard]] M* mutex() const noexcept { return m_; }
+
+ private:
+  void check_can_lock() const {
+    if (m_ == nullptr) weft::internal::throw_guard_error(errc::operation_not_permitted);
+    if (owns_) weft::internal::throw_guard_error(errc::resource_deadlock_would_occur);
+  }
+  bool took(bool ok, weft::source_location where) noexcept {
+    owns_ = ok;
+    if (ok) site_ = where;
+    return ok;
+  }
+
+  M* m_ = nullptr;
+  bool owns_ = false;
+  weft::source_location site_;
+};
+
+template <typename M>
+requires weft::internal::records_shared_call_sites<M>
+class WEFT_SCOPED_CAPABILITY shared_lock<M> {
+ public:
+  using mutex_type = M;
+
+  shared_lock() noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS = default;
+
+  explicit shared_lock(M& m, weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS WEFT_ACQUIRE_SHARED(m)
+      : m_(std::addressof(m)), site_(where) {
+    m.lock_shared(where);
+    owns_ = true;
+  }
+
+  shared_lock(M& m, defer_lock_t) noexcept WEFT_EXCLUDES(m) : m_(std::addressof(m)) {}
+
+  shared_lock(M& m, try_to_lock_t, weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    m_ = std::addressof(m);
+    took(m.try_lock_shared(where), where);
+  }
+
+  // Requires: the calling thread holds `m` shared.
+  shared_lock(M& m, adopt_lock_t,
+              weft::source_location where = weft::source_location::current()) noexcept
+      WEFT_REQUIRES_SHARED(m)
+      : m_(std::addressof(m)), owns_(true), site_(where) {}
+
+  template <typename Clock, typename Duration>
+  requires requires(M& m, const chrono::time_point<Clock, Duration>& deadline,
+                    weft::source_location where) {
+    m.try_lock_shared_until(deadline, where);
+  }
+  shared_lock(M& m, const chrono::time_point<Clock, Duration>& deadline,
+              weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    m_ = std::addressof(m);
+    took(m.try_lock_shared_until(deadline, where), where);
+  }
+
+  template <typename Rep, typename Period>
+  requires requires(M& m, const chrono::duration<Rep, Period>& timeout,
+                    weft::source_location where) {
+    m.try_lock_shared_for(timeout, where);
+  }
+  shared_lock(M& m, const chrono::duration<Rep, Period>& timeout,
+              weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    m_ = std::addressof(m);
+    took(m.try_lock_shared_for(timeout, where), where);
+  }
+
+  // Unlocks if it owns the lock, attributed to where it last took it.
+  ~shared_lock() WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    if (owns_) m_->unlock_shared(site_);
+  }
+
+  shared_lock(const shared_lock&) = delete;
+  shared_lock& operator=(const shared_lock&) = delete;
+
+  shared_lock(shared_lock&& other) noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS
+      : m_(std::exchange(other.m_, nullptr)),
+        owns_(std::exchange(other.owns_, false)),
+        site_(other.site_) {}
+
+  // Unlocks the lock this guard owned, if any, then takes over `other`'s.
+  shared_lock& operator=(shared_lock&& other) noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    if (this == &other) return *this;
+    if (owns_) m_->unlock_shared(site_);
+    m_ = std::exchange(other.m_, nullptr);
+    owns_ = std::exchange(other.owns_, false);
+    site_ = other.site_;
+    return *this;
+  }
+
+  // Throws std::system_error: operation_not_permitted without a lock,
+  // resource_deadlock_would_occur if it already owns it.
+  void lock(weft::source_location where = weft::source_location::current())
+      WEFT_ACQUIRE_SHARED() WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    check_can_lock();
+    m_->lock_shared(where);
+    took(true, where);
+  }
+
+  // Errors as for lock().
+  bool try_lock(weft::source_location where = weft::source_location::current())
+      WEFT_TRY_ACQUIRE_SHARED(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    check_can_lock();
+    return took(m_->try_lock_shared(where), where);
+  }
+
+  // Errors as for lock().
+  template <typename Rep, typename Period>
+  requires requires(M& m, const chrono::duration<Rep, Period>& timeout,
+                    weft::source_location where) {
+    m.try_lock_shared_for(timeout, where);
+  }
+  bool try_lock_for(const chrono::duration<Rep, Period>& timeout,
+                    weft::source_location where = weft::source_location::current())
+      WEFT_TRY_ACQUIRE_SHARED(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    check_can_lock();
+    return took(m_->try_lock_shared_for(timeout, where), where);
+  }
+
+  // Errors as for lock().
+  template <typename Clock, typename Duration>
+  requires requires(M& m, const chrono::time_point<Clock, Duration>& deadline,
+                    weft::source_location where) {
+    m.try_lock_shared_until(deadline, where);
+  }
+  bool try_lock_until(const chrono::time_point<Clock, Duration>& deadline,
+                      weft::source_location where = weft::source_location::current())
+      WEFT_TRY_ACQUIRE_SHARED(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    check_can_lock();
+    return took(m_->try_lock_shared_until(deadline, where), where);
+  }
+
+  // Throws std::system_error(operation_not_permitted) if it does not own
+  // the lock.
+  void unlock(weft::source_location where = weft::source_location::current())
+      WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    if (!owns_) weft::internal::throw_guard_error(errc::operation_not_permitted);
+    m_->unlock_shared(where);
+    owns_ = false;
+  }
+
+  void swap(shared_lock& other) noexcept {
+    std::swap(m_, other.m_);
+    std::swap(owns_, other.owns_);
+    std::swap(site_, other.site_);
+  }
+
+  // Forgets the lock without unlocking it; returns it.
+  M* release() noexcept {
+    owns_ = false;
+    return std::exchange(m_, nullptr);
+  }
+
+  [[nodiscard]] bool owns_lock() const noexcept { return owns_; }
+  explicit operator bool() const noexcept { return owns_; }
+  [[nodiscard]] M* mutex() const noexcept { return m_; }
+
+ private:
+  void check_can_lock() const {
+    if (m_ == nullptr) weft::internal::throw_guard_error(errc::operation_not_permitted);
+    if (owns_) weft::internal::throw_guard_error(errc::resource_deadlock_would_occur);
+  }
+  bool took(bool ok, weft::source_location where) noexcept {
+    owns_ = ok;
+    if (ok) site_ = where;
+    return ok;
+  }
+
+  M* m_ = nullptr;
+  bool owns_ = false;
+  weft::source_location site_;
+};
+
+}  // namespace std
