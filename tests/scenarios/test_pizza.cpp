@@ -142,7 +142,11 @@ TEST_CASE("pizza order line: lines longer than the limit are wrong", "[scenarios
   // One byte more: wrong, whatever it holds.
   CHECK_FALSE(parse_order_line(" " + longest));
   CHECK_FALSE(parse_order_line(std::string(1 << 20, ' ') + "3"));
-  CHECK_FALSE(parse_order_line("3" + std::string(1 << 20, ' ')));
+  // Built by append, not "3" + std::string(...): g++ 12 at -O3 reports a
+  // false -Wrestrict overlap inside operator+ (a known GCC 12 bug).
+  std::string trailing_spaces = "3";
+  trailing_spaces.append(std::size_t{1} << 20U, ' ');
+  CHECK_FALSE(parse_order_line(trailing_spaces));
 }
 
 TEST_CASE("pizza order line: the parser agrees with a naive reference on every short line",
