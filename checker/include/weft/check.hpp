@@ -87,10 +87,10 @@
 // Current limits of this version: executions are sequentially consistent
 // (memory orders are accepted and order weft::shared accesses for the race
 // detector, but weaker outcomes of atomics are not explored); operations
-// made by std::scoped_lock of several locks or std::lock report the
-// standard header's line as their location (std::lock_guard,
-// std::unique_lock, std::shared_lock and a one-lock std::scoped_lock report
-// the caller's: weft/internal/std_lock_sites.hpp).
+// made by std::lock(a, b) report the standard header's line as their
+// location (std::lock_guard, std::unique_lock, std::shared_lock and
+// std::scoped_lock of one or several weft locks report the caller's:
+// weft/internal/std_lock_sites.hpp).
 #pragma once
 
 #include <chrono>

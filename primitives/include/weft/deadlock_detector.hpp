@@ -33,10 +33,10 @@
 //
 // Call sites: reports name the `where` argument of the lock calls: the
 // caller's line, also through std::lock_guard, std::unique_lock,
-// std::shared_lock and a one-lock std::scoped_lock, which weft specializes
-// for its locks (weft/internal/std_lock_sites.hpp). std::scoped_lock of
-// several locks and std::lock call the locks from inside the standard
-// library, so their reports name that header.
+// std::shared_lock and std::scoped_lock (of one or several locks), which
+// weft specializes for its locks (weft/internal/std_lock_sites.hpp).
+// std::lock(a, b) calls the locks from inside the standard library, so its
+// reports name that header.
 //
 // Which locks: weft::mutex, weft::spin_lock, weft::ticket_lock and
 // weft::shared_mutex (both modes), and everything built on them (a

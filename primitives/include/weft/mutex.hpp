@@ -4,8 +4,8 @@
 //
 // It meets the standard's TimedLockable requirements, so it works with
 // std::lock_guard, std::unique_lock, std::scoped_lock and std::lock, and with
-// weft::condition_variable. std::lock_guard, std::unique_lock and the
-// one-lock std::scoped_lock are specialized for it so that reports name the
+// weft::condition_variable. std::lock_guard, std::unique_lock and
+// std::scoped_lock are specialized for it so that reports name the
 // line that uses the guard, not the standard header's
 // (weft/internal/std_lock_sites.hpp).
 //

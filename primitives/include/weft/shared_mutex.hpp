@@ -7,7 +7,7 @@
 // It has std::shared_timed_mutex's interface, so it works with
 // std::unique_lock, std::lock_guard and std::scoped_lock for writing and
 // with std::shared_lock for reading, timed variants included. Those guards
-// (scoped_lock of this one lock) are specialized for it so that reports name
+// (scoped_lock of one weft lock or several) are specialized for it so that reports name
 // the line that uses the guard, not the standard header's
 // (weft/internal/std_lock_sites.hpp).
 //

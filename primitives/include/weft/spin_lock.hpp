@@ -7,7 +7,7 @@
 //
 // It meets the standard's Lockable requirements, so it works with
 // std::lock_guard, std::unique_lock, std::scoped_lock and std::lock. The
-// first three (scoped_lock of this one lock) are specialized for it so that
+// first three (scoped_lock of one weft lock or several) are specialized for it so that
 // reports name the line that uses the guard, not the standard header's
 // (weft/internal/std_lock_sites.hpp).
 //

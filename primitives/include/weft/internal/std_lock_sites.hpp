@@ -1,7 +1,7 @@
 // weft/internal/std_lock_sites.hpp
 //
-// std::lock_guard, std::unique_lock, std::scoped_lock (the one-lock form) and
-// std::shared_lock for weft's locks, so that checker traces, lock-order
+// std::lock_guard, std::unique_lock, std::scoped_lock (of one lock or several)
+// and std::shared_lock for weft's locks, so that checker traces, lock-order
 // warnings, deadlock reports and misuse reports name the line that made or
 // used the guard, not a line in the standard library's header.
 //
@@ -35,9 +35,13 @@
 // last. A move carries that line along, and a move assignment's release of
 // the lock held before uses it too.
 //
-// Not covered: std::scoped_lock of two or more locks and std::lock(a, b)
-// call the locks (or their guards) from inside <mutex>, so their operations
-// still name that header.
+// std::scoped_lock of two or more weft locks takes them with std::lock's
+// algorithm (lock one, try the others; on a busy one, release, yield and
+// start over from it), written out here so that every lock, try_lock and
+// unlock names the guard's line; the yield is a scheduling point under the
+// checker, which keeps a back-off retry fair. Not covered: std::lock(a, b)
+// itself is a function template, which a program may not specialize or
+// overload in namespace std, so its operations still name <mutex>.
 //
 // Thread-safety analysis (clang -Wthread-safety): the guards are scoped
 // capabilities. The analysis follows construction that locks, adopt_lock,
@@ -49,15 +53,19 @@
 // guard's hold in its eyes.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <concepts>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include "weft/internal/thread_annotations.hpp"
+#include "weft/seam/thread.hpp"
 #include "weft/source_location.hpp"
 
 namespace weft::internal {
@@ -88,6 +96,65 @@ concept records_shared_call_sites = records_call_sites<M> &&
 // The errors the standard's unique_lock and shared_lock throw.
 [[noreturn]] inline void throw_guard_error(std::errc error) {
   throw std::system_error(std::make_error_code(error));
+}
+
+// One lock of a multi-lock std::scoped_lock with its type erased, so that
+// lock_all can index the locks at run time.
+struct erased_lock {
+  void* lock = nullptr;
+  void (*take)(void*, weft::source_location) = nullptr;
+  bool (*try_take)(void*, weft::source_location) = nullptr;
+  void (*release)(void*, weft::source_location) = nullptr;
+};
+
+template <typename M>
+erased_lock erase_lock(M& m) noexcept {
+  return {std::addressof(m),
+          [](void* l, weft::source_location where)
+              WEFT_NO_THREAD_SAFETY_ANALYSIS { static_cast<M*>(l)->lock(where); },
+          [](void* l, weft::source_location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+            return static_cast<bool>(static_cast<M*>(l)->try_lock(where));
+          },
+          [](void* l, weft::source_location where)
+              WEFT_NO_THREAD_SAFETY_ANALYSIS { static_cast<M*>(l)->unlock(where); }};
+}
+
+// Takes every lock of `locks` (at least two, distinct) without deadlocking
+// against threads that take the same locks in another order: takes one with
+// lock(), then tries the others in turn; if one is busy, releases what it
+// took, yields (a scheduling point under the checker, so that a thread
+// retrying against a holder lets the holder run) and starts over with the
+// busy one first, since waiting in lock() on it is where the time goes.
+// Every operation names `where`. If an operation throws, the locks taken so
+// far are released and the exception propagates.
+template <std::size_t N>
+void lock_all(const std::array<erased_lock, N>& locks, weft::source_location where) {
+  static_assert(N >= 2);
+  std::size_t first = 0;
+  for (;;) {
+    locks[first].take(locks[first].lock, where);
+    std::size_t taken = 1;  // locks[first], ..., locks[(first + taken - 1) % N]
+    try {
+      while (taken < N) {
+        const erased_lock& next = locks[(first + taken) % N];
+        if (!next.try_take(next.lock, where)) break;
+        ++taken;
+      }
+    } catch (...) {
+      for (std::size_t k = taken; k-- > 0;) {
+        const erased_lock& held = locks[(first + k) % N];
+        held.release(held.lock, where);
+      }
+      throw;
+    }
+    if (taken == N) return;
+    for (std::size_t k = taken; k-- > 0;) {
+      const erased_lock& held = locks[(first + k) % N];
+      held.release(held.lock, where);
+    }
+    first = (first + taken) % N;
+    weft::seam::yield();
+  }
 }
 
 }  // namespace weft::internal
@@ -157,6 +224,47 @@ class WEFT_SCOPED_CAPABILITY scoped_lock<M> {
 
  private:
   M& m_;
+  weft::source_location site_;
+};
+
+// Two or more weft locks (see lock_all). Not annotated for the
+// thread-safety analysis, like libstdc++'s own scoped_lock: an annotation
+// naming a pack of locks is not portable across clang versions.
+template <typename... Ms>
+requires(sizeof...(Ms) >= 2 &&
+         (weft::internal::records_call_sites<Ms> && ...)) class scoped_lock<Ms...> {
+ public:
+  // Takes every lock, whichever order other threads take them in.
+  // Requires: the locks are distinct objects.
+  explicit scoped_lock(Ms&... ms, weft::source_location where = weft::source_location::current())
+      WEFT_NO_THREAD_SAFETY_ANALYSIS : locks_(ms...),
+                                       site_(where) {
+    weft::internal::lock_all(
+        std::array<weft::internal::erased_lock, sizeof...(Ms)>{weft::internal::erase_lock(ms)...},
+        where);
+  }
+
+  // Requires: the calling thread holds every lock.
+  explicit scoped_lock(adopt_lock_t, Ms&... ms,
+                       weft::source_location where = weft::source_location::current()) noexcept
+      : locks_(ms...), site_(where) {}
+
+  // Unlocks every lock, last first, attributed to the constructor's line.
+  ~scoped_lock() WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    std::apply([this](Ms&... ms) { unlock_reversed(ms...); }, locks_);
+  }
+
+  scoped_lock(const scoped_lock&) = delete;
+  scoped_lock& operator=(const scoped_lock&) = delete;
+
+ private:
+  template <typename First, typename... Rest>
+  void unlock_reversed(First& first, Rest&... rest) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    if constexpr (sizeof...(Rest) > 0) unlock_reversed(rest...);
+    first.unlock(site_);
+  }
+
+  tuple<Ms&...> locks_;
   weft::source_location site_;
 };
 
