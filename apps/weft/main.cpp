@@ -12,6 +12,9 @@
 // Exit status: 0 as expected, 1 a finding or a result other than expected,
 // 2 bad input.
 #include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <map>
 
@@ -23,9 +26,24 @@ using weft::cli::output_format;
 
 void add_format(CLI::App& command, output_format& format,
                 const std::map<std::string, output_format>& allowed) {
+  const bool junit = allowed.size() == 3;
+  // A transform of our own rather than CLI11's CheckedTransformer, whose
+  // message lists the enum's numbers: the name in any case becomes the
+  // number CLI11 then converts to the enum.
+  auto to_number = [allowed, junit](std::string& value) -> std::string {
+    std::string name = value;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const auto found = allowed.find(name);
+    if (found == allowed.end())
+      return std::string("must be ") + (junit ? "text, json or junit" : "text or json") +
+             ", not '" + value + "'";
+    value = std::to_string(static_cast<int>(found->second));
+    return {};
+  };
   command.add_option("--format", format, "Output format")
-      ->transform(CLI::CheckedTransformer(allowed, CLI::ignore_case))
-      ->option_text(allowed.size() == 3 ? "text|json|junit" : "text|json");
+      ->transform(CLI::Validator(to_number, "", "format"))
+      ->option_text(junit ? "text|json|junit" : "text|json");
 }
 
 }  // namespace
@@ -60,7 +78,14 @@ int main(int argc, char** argv) {
                         "random, pct, dfs or bounded (default: each variant's own)");
   check_cmd->add_option("--executions", check.executions, "Executions per variant at most")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000'000}));
-  check_cmd->add_option("--seed", check.seed, "Seed of the random strategies");
+  check_cmd->add_option("--seed", check.seed, "Seed of the random strategies")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            // CLI11 would wrap a negative number around into the unsigned seed.
+            if (value.empty() || value.front() != '-') return {};
+            return "must be a number from 0 to 18446744073709551615, not '" + value + "'";
+          },
+          "", "seed"));
   check_cmd->add_option("--time-limit", check.time_limit,
                         "Time budget per variant: 30s, 500ms, 2m (default: each variant's own)");
   check_cmd
