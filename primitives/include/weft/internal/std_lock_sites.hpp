@@ -98,6 +98,61 @@ concept records_shared_call_sites = records_call_sites<M> &&
   throw std::system_error(std::make_error_code(error));
 }
 
+// What a std::unique_lock or std::shared_lock of a weft lock holds, and the
+// bookkeeping the two share: which lock, whether it is owned, and where it
+// was last taken (the site its destructor's unlock names). What differs,
+// the lock operations and their thread-safety annotations, stays in each.
+template <typename M>
+struct guard_hold {
+  M* m = nullptr;
+  bool owns = false;
+  weft::source_location site;
+
+  guard_hold() noexcept = default;
+  guard_hold(M* lock, bool owned, weft::source_location where) noexcept
+      : m(lock), owns(owned), site(where) {}
+  guard_hold(guard_hold&& other) noexcept
+      : m(std::exchange(other.m, nullptr)),
+        owns(std::exchange(other.owns, false)),
+        site(other.site) {}
+  guard_hold(const guard_hold&) = delete;
+  guard_hold& operator=(const guard_hold&) = delete;
+  // The caller has released what this hold owned.
+  guard_hold& operator=(guard_hold&& other) noexcept {
+    m = std::exchange(other.m, nullptr);
+    owns = std::exchange(other.owns, false);
+    site = other.site;
+    return *this;
+  }
+  ~guard_hold() = default;
+
+  void swap(guard_hold& other) noexcept {
+    std::swap(m, other.m);
+    std::swap(owns, other.owns);
+    std::swap(site, other.site);
+  }
+  // Forgets the lock without unlocking it; returns it.
+  M* release() noexcept {
+    owns = false;
+    return std::exchange(m, nullptr);
+  }
+  // The standard's errors of lock() and the try_lock*()s.
+  void check_can_lock() const {
+    if (m == nullptr) throw_guard_error(std::errc::operation_not_permitted);
+    if (owns) throw_guard_error(std::errc::resource_deadlock_would_occur);
+  }
+  // The standard's error of unlock().
+  void check_owns() const {
+    if (!owns) throw_guard_error(std::errc::operation_not_permitted);
+  }
+  // Records the outcome of an attempt to take the lock at `where`.
+  bool took(bool ok, weft::source_location where) noexcept {
+    owns = ok;
+    if (ok) site = where;
+    return ok;
+  }
+};
+
 // One lock of a multi-lock std::scoped_lock with its type erased, so that
 // lock_all can index the locks at run time.
 struct erased_lock {
@@ -131,9 +186,16 @@ template <std::size_t N>
 void lock_all(const std::array<erased_lock, N>& locks, weft::source_location where) {
   static_assert(N >= 2);
   std::size_t first = 0;
+  std::size_t taken = 0;  // locks[first], ..., locks[(first + taken - 1) % N]
+  auto release_taken = [&] {
+    for (; taken > 0; --taken) {
+      const erased_lock& held = locks[(first + taken - 1) % N];
+      held.release(held.lock, where);
+    }
+  };
   for (;;) {
     locks[first].take(locks[first].lock, where);
-    std::size_t taken = 1;  // locks[first], ..., locks[(first + taken - 1) % N]
+    taken = 1;
     try {
       while (taken < N) {
         const erased_lock& next = locks[(first + taken) % N];
@@ -141,18 +203,13 @@ void lock_all(const std::array<erased_lock, N>& locks, weft::source_location whe
         ++taken;
       }
     } catch (...) {
-      for (std::size_t k = taken; k-- > 0;) {
-        const erased_lock& held = locks[(first + k) % N];
-        held.release(held.lock, where);
-      }
+      release_taken();
       throw;
     }
     if (taken == N) return;
-    for (std::size_t k = taken; k-- > 0;) {
-      const erased_lock& held = locks[(first + k) % N];
-      held.release(held.lock, where);
-    }
-    first = (first + taken) % N;
+    const std::size_t busy = (first + taken) % N;
+    release_taken();
+    first = busy;
     weft::seam::yield();
   }
 }
@@ -278,24 +335,24 @@ class WEFT_SCOPED_CAPABILITY unique_lock<M> {
 
   explicit unique_lock(M& m, weft::source_location where = weft::source_location::current())
       WEFT_NO_THREAD_SAFETY_ANALYSIS WEFT_ACQUIRE(m)
-      : m_(std::addressof(m)), site_(where) {
+      : hold_(std::addressof(m), false, where) {
     m.lock(where);
-    owns_ = true;
+    hold_.owns = true;
   }
 
-  unique_lock(M& m, defer_lock_t) noexcept WEFT_EXCLUDES(m) : m_(std::addressof(m)) {}
+  unique_lock(M& m, defer_lock_t) noexcept WEFT_EXCLUDES(m) : hold_(std::addressof(m), false, {}) {}
 
   unique_lock(M& m, try_to_lock_t, weft::source_location where = weft::source_location::current())
       WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    m_ = std::addressof(m);
-    took(m.try_lock(where), where);
+    hold_.m = std::addressof(m);
+    hold_.took(m.try_lock(where), where);
   }
 
   // Requires: the calling thread holds `m`.
   unique_lock(M& m, adopt_lock_t,
               weft::source_location where = weft::source_location::current()) noexcept
       WEFT_REQUIRES(m)
-      : m_(std::addressof(m)), owns_(true), site_(where) {}
+      : hold_(std::addressof(m), true, where) {}
 
   template <typename Clock, typename Duration>
   requires requires(M& m, const chrono::time_point<Clock, Duration>& deadline,
@@ -305,8 +362,8 @@ class WEFT_SCOPED_CAPABILITY unique_lock<M> {
   unique_lock(M& m, const chrono::time_point<Clock, Duration>& deadline,
               weft::source_location where = weft::source_location::current())
       WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    m_ = std::addressof(m);
-    took(m.try_lock_until(deadline, where), where);
+    hold_.m = std::addressof(m);
+    hold_.took(m.try_lock_until(deadline, where), where);
   }
 
   template <typename Rep, typename Period>
@@ -317,30 +374,26 @@ class WEFT_SCOPED_CAPABILITY unique_lock<M> {
   unique_lock(M& m, const chrono::duration<Rep, Period>& timeout,
               weft::source_location where = weft::source_location::current())
       WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    m_ = std::addressof(m);
-    took(m.try_lock_for(timeout, where), where);
+    hold_.m = std::addressof(m);
+    hold_.took(m.try_lock_for(timeout, where), where);
   }
 
   // Unlocks if it owns the lock, attributed to where it last took it.
   ~unique_lock() WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    if (owns_) m_->unlock(site_);
+    if (hold_.owns) hold_.m->unlock(hold_.site);
   }
 
   unique_lock(const unique_lock&) = delete;
   unique_lock& operator=(const unique_lock&) = delete;
 
   unique_lock(unique_lock&& other) noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS
-      : m_(std::exchange(other.m_, nullptr)),
-        owns_(std::exchange(other.owns_, false)),
-        site_(other.site_) {}
+      : hold_(std::move(other.hold_)) {}
 
   // Unlocks the lock this guard owned, if any, then takes over `other`'s.
   unique_lock& operator=(unique_lock&& other) noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS {
     if (this == &other) return *this;
-    if (owns_) m_->unlock(site_);
-    m_ = std::exchange(other.m_, nullptr);
-    owns_ = std::exchange(other.owns_, false);
-    site_ = other.site_;
+    if (hold_.owns) hold_.m->unlock(hold_.site);
+    hold_ = std::move(other.hold_);
     return *this;
   }
 
@@ -348,16 +401,16 @@ class WEFT_SCOPED_CAPABILITY unique_lock<M> {
   // resource_deadlock_would_occur if it already owns it.
   void lock(weft::source_location where = weft::source_location::current())
       WEFT_ACQUIRE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    check_can_lock();
-    m_->lock(where);
-    took(true, where);
+    hold_.check_can_lock();
+    hold_.m->lock(where);
+    hold_.took(true, where);
   }
 
   // Errors as for lock().
   bool try_lock(weft::source_location where = weft::source_location::current())
       WEFT_TRY_ACQUIRE(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    check_can_lock();
-    return took(m_->try_lock(where), where);
+    hold_.check_can_lock();
+    return hold_.took(hold_.m->try_lock(where), where);
   }
 
   // Errors as for lock().
@@ -369,8 +422,8 @@ class WEFT_SCOPED_CAPABILITY unique_lock<M> {
   bool try_lock_for(const chrono::duration<Rep, Period>& timeout,
                     weft::source_location where = weft::source_location::current())
       WEFT_TRY_ACQUIRE(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    check_can_lock();
-    return took(m_->try_lock_for(timeout, where), where);
+    hold_.check_can_lock();
+    return hold_.took(hold_.m->try_lock_for(timeout, where), where);
   }
 
   // Errors as for lock().
@@ -382,49 +435,30 @@ class WEFT_SCOPED_CAPABILITY unique_lock<M> {
   bool try_lock_until(const chrono::time_point<Clock, Duration>& deadline,
                       weft::source_location where = weft::source_location::current())
       WEFT_TRY_ACQUIRE(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    check_can_lock();
-    return took(m_->try_lock_until(deadline, where), where);
+    hold_.check_can_lock();
+    return hold_.took(hold_.m->try_lock_until(deadline, where), where);
   }
 
   // Throws std::system_error(operation_not_permitted) if it does not own
   // the lock.
   void unlock(weft::source_location where = weft::source_location::current())
       WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    if (!owns_) weft::internal::throw_guard_error(errc::operation_not_permitted);
-    m_->unlock(where);
-    owns_ = false;
+    hold_.check_owns();
+    hold_.m->unlock(where);
+    hold_.owns = false;
   }
 
-  void swap(unique_lock& other) noexcept {
-    std::swap(m_, other.m_);
-    std::swap(owns_, other.owns_);
-    std::swap(site_, other.site_);
-  }
+  void swap(unique_lock& other) noexcept { hold_.swap(other.hold_); }
 
   // Forgets the lock without unlocking it; returns it.
-  M* release() noexcept {
-    owns_ = false;
-    return std::exchange(m_, nullptr);
-  }
+  M* release() noexcept { return hold_.release(); }
 
-  [[nodiscard]] bool owns_lock() const noexcept { return owns_; }
-  explicit operator bool() const noexcept { return owns_; }
-  [[nodiscard]] M* mutex() const noexcept { return m_; }
+  [[nodiscard]] bool owns_lock() const noexcept { return hold_.owns; }
+  explicit operator bool() const noexcept { return hold_.owns; }
+  [[nodiscard]] M* mutex() const noexcept { return hold_.m; }
 
  private:
-  void check_can_lock() const {
-    if (m_ == nullptr) weft::internal::throw_guard_error(errc::operation_not_permitted);
-    if (owns_) weft::internal::throw_guard_error(errc::resource_deadlock_would_occur);
-  }
-  bool took(bool ok, weft::source_location where) noexcept {
-    owns_ = ok;
-    if (ok) site_ = where;
-    return ok;
-  }
-
-  M* m_ = nullptr;
-  bool owns_ = false;
-  weft::source_location site_;
+  weft::internal::guard_hold<M> hold_;
 };
 
 template <typename M>
@@ -437,24 +471,24 @@ class WEFT_SCOPED_CAPABILITY shared_lock<M> {
 
   explicit shared_lock(M& m, weft::source_location where = weft::source_location::current())
       WEFT_NO_THREAD_SAFETY_ANALYSIS WEFT_ACQUIRE_SHARED(m)
-      : m_(std::addressof(m)), site_(where) {
+      : hold_(std::addressof(m), false, where) {
     m.lock_shared(where);
-    owns_ = true;
+    hold_.owns = true;
   }
 
-  shared_lock(M& m, defer_lock_t) noexcept WEFT_EXCLUDES(m) : m_(std::addressof(m)) {}
+  shared_lock(M& m, defer_lock_t) noexcept WEFT_EXCLUDES(m) : hold_(std::addressof(m), false, {}) {}
 
   shared_lock(M& m, try_to_lock_t, weft::source_location where = weft::source_location::current())
       WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    m_ = std::addressof(m);
-    took(m.try_lock_shared(where), where);
+    hold_.m = std::addressof(m);
+    hold_.took(m.try_lock_shared(where), where);
   }
 
   // Requires: the calling thread holds `m` shared.
   shared_lock(M& m, adopt_lock_t,
               weft::source_location where = weft::source_location::current()) noexcept
       WEFT_REQUIRES_SHARED(m)
-      : m_(std::addressof(m)), owns_(true), site_(where) {}
+      : hold_(std::addressof(m), true, where) {}
 
   template <typename Clock, typename Duration>
   requires requires(M& m, const chrono::time_point<Clock, Duration>& deadline,
@@ -464,8 +498,8 @@ class WEFT_SCOPED_CAPABILITY shared_lock<M> {
   shared_lock(M& m, const chrono::time_point<Clock, Duration>& deadline,
               weft::source_location where = weft::source_location::current())
       WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    m_ = std::addressof(m);
-    took(m.try_lock_shared_until(deadline, where), where);
+    hold_.m = std::addressof(m);
+    hold_.took(m.try_lock_shared_until(deadline, where), where);
   }
 
   template <typename Rep, typename Period>
@@ -476,30 +510,26 @@ class WEFT_SCOPED_CAPABILITY shared_lock<M> {
   shared_lock(M& m, const chrono::duration<Rep, Period>& timeout,
               weft::source_location where = weft::source_location::current())
       WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    m_ = std::addressof(m);
-    took(m.try_lock_shared_for(timeout, where), where);
+    hold_.m = std::addressof(m);
+    hold_.took(m.try_lock_shared_for(timeout, where), where);
   }
 
   // Unlocks if it owns the lock, attributed to where it last took it.
   ~shared_lock() WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    if (owns_) m_->unlock_shared(site_);
+    if (hold_.owns) hold_.m->unlock_shared(hold_.site);
   }
 
   shared_lock(const shared_lock&) = delete;
   shared_lock& operator=(const shared_lock&) = delete;
 
   shared_lock(shared_lock&& other) noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS
-      : m_(std::exchange(other.m_, nullptr)),
-        owns_(std::exchange(other.owns_, false)),
-        site_(other.site_) {}
+      : hold_(std::move(other.hold_)) {}
 
   // Unlocks the lock this guard owned, if any, then takes over `other`'s.
   shared_lock& operator=(shared_lock&& other) noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS {
     if (this == &other) return *this;
-    if (owns_) m_->unlock_shared(site_);
-    m_ = std::exchange(other.m_, nullptr);
-    owns_ = std::exchange(other.owns_, false);
-    site_ = other.site_;
+    if (hold_.owns) hold_.m->unlock_shared(hold_.site);
+    hold_ = std::move(other.hold_);
     return *this;
   }
 
@@ -507,16 +537,16 @@ class WEFT_SCOPED_CAPABILITY shared_lock<M> {
   // resource_deadlock_would_occur if it already owns it.
   void lock(weft::source_location where = weft::source_location::current())
       WEFT_ACQUIRE_SHARED() WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    check_can_lock();
-    m_->lock_shared(where);
-    took(true, where);
+    hold_.check_can_lock();
+    hold_.m->lock_shared(where);
+    hold_.took(true, where);
   }
 
   // Errors as for lock().
   bool try_lock(weft::source_location where = weft::source_location::current())
       WEFT_TRY_ACQUIRE_SHARED(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    check_can_lock();
-    return took(m_->try_lock_shared(where), where);
+    hold_.check_can_lock();
+    return hold_.took(hold_.m->try_lock_shared(where), where);
   }
 
   // Errors as for lock().
@@ -528,8 +558,8 @@ class WEFT_SCOPED_CAPABILITY shared_lock<M> {
   bool try_lock_for(const chrono::duration<Rep, Period>& timeout,
                     weft::source_location where = weft::source_location::current())
       WEFT_TRY_ACQUIRE_SHARED(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    check_can_lock();
-    return took(m_->try_lock_shared_for(timeout, where), where);
+    hold_.check_can_lock();
+    return hold_.took(hold_.m->try_lock_shared_for(timeout, where), where);
   }
 
   // Errors as for lock().
@@ -541,49 +571,30 @@ class WEFT_SCOPED_CAPABILITY shared_lock<M> {
   bool try_lock_until(const chrono::time_point<Clock, Duration>& deadline,
                       weft::source_location where = weft::source_location::current())
       WEFT_TRY_ACQUIRE_SHARED(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    check_can_lock();
-    return took(m_->try_lock_shared_until(deadline, where), where);
+    hold_.check_can_lock();
+    return hold_.took(hold_.m->try_lock_shared_until(deadline, where), where);
   }
 
   // Throws std::system_error(operation_not_permitted) if it does not own
   // the lock.
   void unlock(weft::source_location where = weft::source_location::current())
       WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    if (!owns_) weft::internal::throw_guard_error(errc::operation_not_permitted);
-    m_->unlock_shared(where);
-    owns_ = false;
+    hold_.check_owns();
+    hold_.m->unlock_shared(where);
+    hold_.owns = false;
   }
 
-  void swap(shared_lock& other) noexcept {
-    std::swap(m_, other.m_);
-    std::swap(owns_, other.owns_);
-    std::swap(site_, other.site_);
-  }
+  void swap(shared_lock& other) noexcept { hold_.swap(other.hold_); }
 
   // Forgets the lock without unlocking it; returns it.
-  M* release() noexcept {
-    owns_ = false;
-    return std::exchange(m_, nullptr);
-  }
+  M* release() noexcept { return hold_.release(); }
 
-  [[nodiscard]] bool owns_lock() const noexcept { return owns_; }
-  explicit operator bool() const noexcept { return owns_; }
-  [[nodiscard]] M* mutex() const noexcept { return m_; }
+  [[nodiscard]] bool owns_lock() const noexcept { return hold_.owns; }
+  explicit operator bool() const noexcept { return hold_.owns; }
+  [[nodiscard]] M* mutex() const noexcept { return hold_.m; }
 
  private:
-  void check_can_lock() const {
-    if (m_ == nullptr) weft::internal::throw_guard_error(errc::operation_not_permitted);
-    if (owns_) weft::internal::throw_guard_error(errc::resource_deadlock_would_occur);
-  }
-  bool took(bool ok, weft::source_location where) noexcept {
-    owns_ = ok;
-    if (ok) site_ = where;
-    return ok;
-  }
-
-  M* m_ = nullptr;
-  bool owns_ = false;
-  weft::source_location site_;
+  weft::internal::guard_hold<M> hold_;
 };
 
 }  // namespace std
