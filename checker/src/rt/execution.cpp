@@ -49,6 +49,25 @@ bool defers_unwinding(seam::op_kind kind) noexcept {
 // that may throw, and past twice as many it is abandoned (see unwind_point).
 constexpr std::uint32_t free_run_points = 10'000;
 
+// Whether an opaque operation publishes the thread's clock into its
+// object's when it begins (see op_begin). A lock's operations do not: the
+// clock join when they end orders them, and a lock orders an unlock before
+// the next lock, not what a thread did before a lock() that waits inside (a
+// reader blocked on a shared_mutex) before the unlock that lets it in.
+bool publishes_on_entry(seam::op_kind kind) noexcept {
+  switch (kind) {
+    case seam::op_kind::lock:
+    case seam::op_kind::try_lock:
+    case seam::op_kind::unlock:
+    case seam::op_kind::lock_shared:
+    case seam::op_kind::try_lock_shared:
+    case seam::op_kind::unlock_shared:
+      return false;
+    default:
+      return true;
+  }
+}
+
 bool is_lock_kind(seam::op_kind kind) noexcept {
   return kind == seam::op_kind::lock || kind == seam::op_kind::try_lock;
 }
@@ -133,7 +152,7 @@ execution* execution::current() noexcept {
 
 void execution::reset() {
   thread_count_ = 0;
-  current_ = 0;
+  set_current(0);
   next_ = 0;
   phase_ = phase::running;
   steps_ = 0;
@@ -211,8 +230,8 @@ void execution::run(const std::function<void()>& test) {
       phase_ = phase::unwinding;
       continue;
     }
-    current_ = std::exchange(next_, 0);
-    model_thread& t = thread(current_);
+    set_current(std::exchange(next_, 0));
+    model_thread& t = self();
     arm(t);
     t.fib->resume();
   }
@@ -227,8 +246,7 @@ void execution::run(const std::function<void()>& test) {
   test_ = nullptr;
 }
 
-void execution::arm(model_thread& t) {
-  if (t.ran) return;
+void execution::arm_fiber(model_thread& t) {
   // The slot's fiber (and stack) from an earlier execution, re-armed.
   if (t.fib) {
     t.fib->rearm();
@@ -266,8 +284,8 @@ void execution::fiber_entry(void* arg) {
   if (ex.phase_ == phase::unwinding) return;
   if (ex.next_ == 0) ex.next_ = ex.choose();
   if (ex.next_ == 0 || ex.next_ == t.id) return;
-  ex.current_ = std::exchange(ex.next_, 0);
-  model_thread& next = ex.thread(ex.current_);
+  ex.set_current(std::exchange(ex.next_, 0));
+  model_thread& next = ex.self();
   ex.arm(next);
   t.fib->finish_to(*next.fib);
 }
@@ -312,7 +330,7 @@ void execution::unwind_all() {
       } else if (t.state != thread_state::runnable) {
         continue;
       }
-      current_ = t.id;
+      set_current(t.id);
       t.fib->resume();
       progress = true;
     }
@@ -451,8 +469,8 @@ void execution::switch_to_scheduler() {
   if (next_ != 0 && next_ != me.id && phase_ != phase::unwinding) {
     // The next thread is known: hand over to it directly, as the scheduler
     // loop in run() would after a round trip.
-    current_ = std::exchange(next_, 0);
-    model_thread& next = thread(current_);
+    set_current(std::exchange(next_, 0));
+    model_thread& next = self();
     arm(next);
     me.fib->switch_to(*next.fib);
   } else {
@@ -1048,7 +1066,7 @@ void execution::yield() {
   if (tracing()) trace("yield", "", "", {});
 }
 
-std::unique_ptr<seam::thread_handle> execution::spawn(std::function<void()> body) {
+std::unique_ptr<seam::thread_handle> execution::spawn(seam::thread_body body) {
   if (phase_ == phase::unwinding) {
     unwind_point(false);
   } else {
@@ -1163,10 +1181,10 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind, sea
     if (kind == seam::op_kind::lock && top) access = access_kind::guarded_acquire;
     log_.add_access(object.address, access);
   }
-  // Scenario grain: each opaque operation of a primitive publishes what
-  // came before it (so that a thread blocked inside, at a barrier say, is
-  // visible to whoever lets it out) ...
-  if (one_step) release(objects_.at_index(object_index).clock);
+  // Scenario grain: an opaque operation of a primitive other than a lock
+  // publishes what came before it (so that a thread blocked inside, at a
+  // barrier say, is visible to whoever lets it out) ...
+  if (one_step && publishes_on_entry(kind)) release(objects_.at_index(object_index).clock);
   me.ops.push_back(op_frame{object, kind, where, object_index, body});
   if (opaque) ++me.opaque_ops;
   if (tracing()) trace_op(object, kind, "", where);

@@ -110,34 +110,35 @@ struct model_thread {
   // Back to the state of a thread not yet run; keeps the storage.
   void reset(execution* ex, seam::thread_id thread_id);
 
+  // Largest alignment first (the analyzer's padding check).
+  seam::thread_body body;  // empty for the main thread: it runs the test
   execution* owner = nullptr;
-  seam::thread_id id = 0;
-  std::function<void()> body;  // empty for the main thread: it runs the test
   std::unique_ptr<fiber> fib;  // created when the slot's first thread first runs
-  bool ran = false;            // its fiber was armed for this execution
-  thread_state state = thread_state::runnable;
   const void* futex_word = nullptr;
   std::optional<seam::time_point> deadline;  // of a timed futex wait
-  seam::wait_result wake_result = seam::wait_result::woken;
-  seam::thread_id join_target = 0;
-  std::vector<op_frame> ops;     // innermost last
-  std::uint32_t opaque_ops = 0;  // of them, opaque ones (see execution::hidden)
-  pending_op pending;
+  std::vector<op_frame> ops;                 // innermost last
   std::vector<internal::lock_order_graph::held_lock> held;  // locks it holds now
   std::vector<std::string_view> held_types;                 // their types, index for index
-  bool started = false;                                     // reached its first scheduling point
-  bool spurious_last = false;           // its last futex wait returned spuriously
   std::vector<std::uint32_t> incoming;  // happens-before edges into its next step
-  std::uint32_t last_step = 0;          // its latest step in the step log
-  bool handle_alive = false;            // a weft::thread still owns it, unjoined
-  bool unwind_pending = false;          // throw the unwinding exception when resumed
-  bool unwinding = false;               // it has been thrown
+  alignas(model_handle) std::array<std::byte, sizeof(model_handle)> handle_storage{};
+  pending_op pending;
+  vector_clock clock;  // happens-before, for the race detector
+  seam::thread_id id = 0;
+  seam::thread_id join_target = 0;
+  std::uint32_t opaque_ops = 0;       // of `ops`, opaque ones (see execution::hidden)
+  std::uint32_t last_step = 0;        // its latest step in the step log
+  std::uint32_t deferred_points = 0;  // points passed since, while unwinding
+  bool ran = false;                   // its fiber was armed for this execution
+  thread_state state = thread_state::runnable;
+  seam::wait_result wake_result = seam::wait_result::woken;
+  bool started = false;         // reached its first scheduling point
+  bool spurious_last = false;   // its last futex wait returned spuriously
+  bool handle_alive = false;    // a weft::thread still owns it, unjoined
+  bool unwind_pending = false;  // throw the unwinding exception when resumed
+  bool unwinding = false;       // it has been thrown
   // Unwinding at its current point must wait (see execution::defer_unwind)
   bool defers_unwind = false;
-  bool unwind_deferred = false;       // resumed without the exception: throw it later
-  std::uint32_t deferred_points = 0;  // points passed since, while unwinding
-  vector_clock clock;                 // happens-before, for the race detector
-  alignas(model_handle) std::array<std::byte, sizeof(model_handle)> handle_storage{};
+  bool unwind_deferred = false;  // resumed without the exception: throw it later
 };
 
 struct finding {
@@ -189,7 +190,7 @@ class execution final : public seam::runtime {
   void futex_wake(const std::atomic<std::uint32_t>& word, int count) override;
   void yield() override;
   seam::thread_id current_thread() noexcept override { return current_; }
-  std::unique_ptr<seam::thread_handle> spawn(std::function<void()> body) override;
+  std::unique_ptr<seam::thread_handle> spawn(seam::thread_body body) override;
   seam::time_point now() override { return clock_; }
   void plain_access(const void* address, bool is_write, weft::source_location where) override;
   void op_begin(const seam::object_ref& object, seam::op_kind kind, seam::op_body body,
@@ -213,7 +214,13 @@ class execution final : public seam::runtime {
   void reset();
   model_thread& new_thread();  // the next slot, reset, as thread count + 1
   model_thread& thread(seam::thread_id id) { return *threads_[id - 1]; }
-  model_thread& self() { return thread(current_); }
+  // The current thread: kept by set_current, the only writer of current_,
+  // since nearly every hook asks for it.
+  model_thread& self() { return *me_; }
+  void set_current(seam::thread_id id) noexcept {
+    current_ = id;
+    me_ = id == 0 ? nullptr : threads_[id - 1].get();
+  }
   // The threads of this execution (threads_ holds more slots, kept for reuse).
   [[nodiscard]] std::span<const std::unique_ptr<model_thread>> threads() const noexcept {
     return {threads_.data(), thread_count_};
@@ -231,7 +238,12 @@ class execution final : public seam::runtime {
   [[nodiscard]] bool tracing() const noexcept { return tracing_ && running(); }
   void unpark(seam::thread_id id);
 
-  void arm(model_thread& t);  // readies its fiber for its first run in this execution
+  // Readies its fiber for its first run in this execution (inline: every
+  // switch asks; arm_fiber does the work, once per thread).
+  void arm(model_thread& t) {
+    if (!t.ran) arm_fiber(t);
+  }
+  [[gnu::noinline]] void arm_fiber(model_thread& t);
   void schedule();            // a scheduling point of the current thread
   [[gnu::noinline]] void exceeded_max_steps();  // schedule()'s finding, out of line
   void block();                                 // the current thread is not runnable: switch away
@@ -320,6 +332,7 @@ class execution final : public seam::runtime {
   std::vector<std::unique_ptr<model_thread>> threads_;  // slots, reused
   std::size_t thread_count_ = 0;                        // in this execution
   seam::thread_id current_ = 0;
+  model_thread* me_ = nullptr;  // thread(current_), or none
   seam::thread_id next_ = 0;
   phase phase_ = phase::running;
   std::uint64_t steps_ = 0;

@@ -117,13 +117,13 @@ void fiber::rearm() noexcept {
   asan_fake_stack_ = nullptr;
 }
 
-void fiber::save_eh_globals() noexcept {
+inline void fiber::save_eh_globals() noexcept {
   const eh_globals& globals = *static_cast<eh_globals*>(eh_globals_);
   eh_caught_ = globals.caught_exceptions;
   eh_uncaught_ = globals.uncaught_exceptions;
 }
 
-void fiber::load_eh_globals() noexcept {
+inline void fiber::load_eh_globals() noexcept {
   *static_cast<eh_globals*>(eh_globals_) = {eh_caught_, eh_uncaught_};
 }
 
@@ -163,7 +163,7 @@ void fiber::suspend() {
   land(ctx::jump_fcontext(scheduler_->context, &out));
 }
 
-void fiber::land(ctx::transfer_t from) {
+inline void fiber::land(ctx::transfer_t from) {
   const auto* record = static_cast<const switch_record*>(from.data);
   if (record->from != nullptr) {
     record->from->self_ = from.fctx;

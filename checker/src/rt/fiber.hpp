@@ -90,9 +90,10 @@ class fiber {
   struct switch_record;
   static void trampoline(boost::context::detail::transfer_t from);
   // Bookkeeping after a switch onto this fiber.
-  void land(boost::context::detail::transfer_t from);
-  void save_eh_globals() noexcept;
-  void load_eh_globals() noexcept;
+  // Inline (always): they run at every switch.
+  [[gnu::always_inline]] void land(boost::context::detail::transfer_t from);
+  [[gnu::always_inline]] void save_eh_globals() noexcept;
+  [[gnu::always_inline]] void load_eh_globals() noexcept;
   [[noreturn]] void exit();  // the final switch back
 
   stack_pool& pool_;

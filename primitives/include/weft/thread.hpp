@@ -30,7 +30,6 @@
 #include <functional>
 #include <memory>
 #include <ostream>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -57,7 +56,7 @@ class thread {
 
   template <typename F, typename... Args>
   requires(!std::is_same_v<std::remove_cvref_t<F>, thread>) explicit thread(F&& f, Args&&... args)
-      : handle_(spawn(make_body(std::forward<F>(f), std::forward<Args>(args)...))) {}
+      : handle_(seam::start_thread(make_body(std::forward<F>(f), std::forward<Args>(args)...))) {}
 
   thread(const thread&) = delete;
   thread& operator=(const thread&) = delete;
@@ -89,31 +88,21 @@ class thread {
   }
 
  private:
-  // std::function needs a copyable callable. A copyable function without
-  // arguments goes in as it is: a small trivially copyable one (a lambda
-  // capturing a few references) then lives inside the std::function, with
-  // no allocation, which matters to a model checker starting threads
-  // millions of times. Otherwise the shared_ptr makes a copyable callable
-  // out of the body without copying it.
+  // As std::thread: decayed copies of the function and its arguments,
+  // made on the calling thread, invoked as rvalues on the new one. A small
+  // body (a lambda capturing a few references) lives inside the
+  // seam::thread_body, with no allocation, which matters to a model
+  // checker starting threads millions of times.
   template <typename F, typename... Args>
-  static std::function<void()> make_body(F&& f, Args&&... args) {
-    if constexpr (sizeof...(Args) == 0 && std::is_copy_constructible_v<std::decay_t<F>>) {
+  static seam::thread_body make_body(F&& f, Args&&... args) {
+    if constexpr (sizeof...(Args) == 0) {
       return [fn = std::decay_t<F>(std::forward<F>(f))]() mutable { std::invoke(std::move(fn)); };
     } else {
-      auto state = std::make_shared<std::tuple<std::decay_t<F>, std::decay_t<Args>...>>(
-          std::forward<F>(f), std::forward<Args>(args)...);
-      return [state] {
-        std::apply([](auto& fn, auto&... a) { std::invoke(std::move(fn), std::move(a)...); },
-                   *state);
+      return [fn = std::decay_t<F>(std::forward<F>(f)),
+              ... a = std::decay_t<Args>(std::forward<Args>(args))]() mutable {
+        std::invoke(std::move(fn), std::move(a)...);
       };
     }
-  }
-
-  static std::unique_ptr<seam::thread_handle> spawn(std::function<void()> body) {
-    if (seam::runtime* rt = seam::active()) [[unlikely]] {
-      return rt->spawn(std::move(body));
-    }
-    return seam::internal::native_spawn(std::move(body));
   }
 
   // Natively std::thread's rule; under a runtime the handle's destructor

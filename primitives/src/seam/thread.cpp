@@ -15,12 +15,12 @@ thread_local thread_id t_thread_id = 0;
 
 class native_thread final : public thread_handle {
  public:
-  explicit native_thread(std::function<void()> body) {
+  explicit native_thread(thread_body body) {
     // The id is assigned before the thread starts so that id() is valid at
     // once and the child sees the same number.
     const thread_id id = g_next_thread_id.fetch_add(1, std::memory_order_relaxed);
     id_ = id;
-    thread_ = std::thread([id, body = std::move(body)] {
+    thread_ = std::thread([id, body = std::move(body)]() mutable {
       t_thread_id = id;
       body();
     });
@@ -47,7 +47,7 @@ void native_yield() noexcept {
   ::sched_yield();
 }
 
-std::unique_ptr<thread_handle> native_spawn(std::function<void()> body) {
+std::unique_ptr<thread_handle> native_spawn(thread_body body) {
   return std::make_unique<native_thread>(std::move(body));
 }
 

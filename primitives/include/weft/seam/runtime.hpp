@@ -33,11 +33,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include "weft/seam/thread_body.hpp"
 #include "weft/source_location.hpp"
 
 // WEFT_SEAM_HOOKS is set by the weft::primitives target (CMake option of the
@@ -168,7 +168,7 @@ class runtime {
   virtual void futex_wake(const std::atomic<std::uint32_t>& word, int count) = 0;
   virtual void yield() = 0;
   virtual thread_id current_thread() noexcept = 0;
-  virtual std::unique_ptr<thread_handle> spawn(std::function<void()> body) = 0;
+  virtual std::unique_ptr<thread_handle> spawn(thread_body body) = 0;
   virtual time_point now() = 0;
 
   // A read or write of instrumented plain (non-atomic) data, such as a

@@ -15,7 +15,7 @@ namespace weft::seam {
 namespace internal {
 thread_id native_thread_id() noexcept;
 void native_yield() noexcept;
-std::unique_ptr<thread_handle> native_spawn(std::function<void()> body);
+std::unique_ptr<thread_handle> native_spawn(thread_body body);
 }  // namespace internal
 
 // The calling thread's id (see seam::thread_id).
@@ -56,6 +56,15 @@ inline void cpu_relax() {
 #endif
 }
 
+// Starts `body` on a new thread: a model thread under a runtime, a
+// std::thread natively. The handle joins or detaches it.
+inline std::unique_ptr<thread_handle> start_thread(thread_body body) {
+  if (runtime* rt = active()) [[unlikely]] {
+    return rt->spawn(std::move(body));
+  }
+  return internal::native_spawn(std::move(body));
+}
+
 // A thread started through the seam: a std::thread natively, a model thread
 // under a runtime. Movable, not copyable; like std::thread, destroying a
 // joinable `seam::thread` is a bug (it terminates).
@@ -67,7 +76,7 @@ class thread {
   template <typename F>
   // NOLINTNEXTLINE(bugprone-forwarding-reference-overload)
   requires(!std::is_same_v<std::remove_cvref_t<F>, thread>) explicit thread(F&& body)
-      : handle_(spawn(std::function<void()>(std::forward<F>(body)))) {}
+      : handle_(start_thread(thread_body(std::forward<F>(body)))) {}
   thread(thread&&) noexcept = default;
   thread& operator=(thread&& other) noexcept {
     if (joinable()) std::terminate();
@@ -90,13 +99,6 @@ class thread {
   }
 
  private:
-  static std::unique_ptr<thread_handle> spawn(std::function<void()> body) {
-    if (runtime* rt = active()) [[unlikely]] {
-      return rt->spawn(std::move(body));
-    }
-    return internal::native_spawn(std::move(body));
-  }
-
   std::unique_ptr<thread_handle> handle_;
 };
 
