@@ -401,7 +401,7 @@ inline void execution::clear_pending(model_thread& t) noexcept {
   pending_ &= ~bit(t.id);
 }
 
-void execution::schedule() {
+inline void execution::schedule() {
   if (phase_ == phase::unwinding) return;
   model_thread& me = self();
   if (!me.started) {
@@ -464,7 +464,7 @@ void execution::block() {
   }
 }
 
-void execution::switch_to_scheduler() {
+inline void execution::switch_to_scheduler() {
   model_thread& me = self();
   if (next_ != 0 && next_ != me.id && phase_ != phase::unwinding) {
     // The next thread is known: hand over to it directly, as the scheduler

@@ -244,10 +244,14 @@ class execution final : public seam::runtime {
     if (!t.ran) arm_fiber(t);
   }
   [[gnu::noinline]] void arm_fiber(model_thread& t);
-  void schedule();            // a scheduling point of the current thread
+  // A scheduling point of the current thread. Always inline, as is
+  // switch_to_scheduler: the hooks that reach a point switch fibers there,
+  // and each call level left between a hook and the switch costs a
+  // mispredicted return when the thread resumes (see fiber.hpp).
+  [[gnu::always_inline]] void schedule();
   [[gnu::noinline]] void exceeded_max_steps();  // schedule()'s finding, out of line
   void block();                                 // the current thread is not runnable: switch away
-  void switch_to_scheduler();
+  [[gnu::always_inline]] void switch_to_scheduler();
   // Unwinding an early-ended execution (see unwind_all and the .cpp).
   [[nodiscard]] static bool may_throw_unwind(const model_thread& t) noexcept;
   [[noreturn]] static void throw_unwind();

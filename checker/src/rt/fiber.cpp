@@ -15,16 +15,6 @@ namespace ctx = boost::context::detail;
 
 namespace {
 
-// The C++ runtime keeps the exceptions being handled (a stack) and the count
-// of uncaught ones per OS thread. Fibers share the OS thread, so each fiber
-// gets its own copy, swapped in and out at every switch; otherwise a fiber
-// that switches inside a catch block would pop another fiber's exception.
-// The layout is the Itanium C++ ABI's __cxa_eh_globals.
-struct eh_globals {
-  void* caught_exceptions;
-  unsigned int uncaught_exceptions;
-};
-
 eh_globals& current_eh_globals() noexcept {
   return *reinterpret_cast<eh_globals*>(abi::__cxa_get_globals());
 }
@@ -62,25 +52,6 @@ void stack_pool::release(stack s) noexcept {
   free_.push_back(s);
 }
 
-// The scheduler's context while fibers run, and what the sanitizers need
-// to switch back to it.
-struct scheduler_side {
-  ctx::fcontext_t context = nullptr;  // where resume() waits
-  eh_globals globals{};               // the scheduler's, while fibers run
-  void* tsan_fiber = nullptr;
-  void* asan_fake_stack = nullptr;
-  const void* asan_bottom = nullptr;  // the scheduler's stack
-  std::size_t asan_size = 0;
-};
-
-// Passed with every jump: who leaves (nullptr: the scheduler) and where to.
-// It lives in the leaving frame, which stays put until the landing side has
-// read it.
-struct fiber::switch_record {
-  fiber* from;
-  fiber* to;
-};
-
 fiber::fiber(stack_pool& pool, entry_fn entry, void* arg)
     : pool_(pool),
       stack_(pool.acquire()),
@@ -117,16 +88,6 @@ void fiber::rearm() noexcept {
   asan_fake_stack_ = nullptr;
 }
 
-inline void fiber::save_eh_globals() noexcept {
-  const eh_globals& globals = *static_cast<eh_globals*>(eh_globals_);
-  eh_caught_ = globals.caught_exceptions;
-  eh_uncaught_ = globals.uncaught_exceptions;
-}
-
-inline void fiber::load_eh_globals() noexcept {
-  *static_cast<eh_globals*>(eh_globals_) = {eh_caught_, eh_uncaught_};
-}
-
 void fiber::resume() {
   scheduler_side side;
   eh_globals& globals = *static_cast<eh_globals*>(eh_globals_);
@@ -143,37 +104,6 @@ void fiber::resume() {
   // from here next time.
   static_cast<switch_record*>(back.data)->from->self_ = back.fctx;
   globals = side.globals;
-}
-
-void fiber::switch_to(fiber& next) {
-  save_eh_globals();
-  next.load_eh_globals();
-  next.scheduler_ = scheduler_;
-  asan_start_switch(&asan_fake_stack_, next.stack_.bottom, next.stack_.size);
-  tsan_switch_to(next.tsan_fiber_);
-  switch_record out{this, &next};
-  land(ctx::jump_fcontext(next.self_, &out));
-}
-
-void fiber::suspend() {
-  save_eh_globals();
-  asan_start_switch(&asan_fake_stack_, scheduler_->asan_bottom, scheduler_->asan_size);
-  tsan_switch_to(scheduler_->tsan_fiber);
-  switch_record out{this, nullptr};
-  land(ctx::jump_fcontext(scheduler_->context, &out));
-}
-
-inline void fiber::land(ctx::transfer_t from) {
-  const auto* record = static_cast<const switch_record*>(from.data);
-  if (record->from != nullptr) {
-    record->from->self_ = from.fctx;
-    asan_finish_switch(asan_fake_stack_, nullptr, nullptr);
-  } else {
-    // From the scheduler: its context, and its stack for ASan, are where
-    // every fiber of this run returns to.
-    scheduler_->context = from.fctx;
-    asan_finish_switch(asan_fake_stack_, &scheduler_->asan_bottom, &scheduler_->asan_size);
-  }
 }
 
 void fiber::exit() {
