@@ -377,8 +377,6 @@ inline bool execution::enabled(const model_thread& t) const {
       // Relocking one's own lock is let through, to be reported as misuse.
       return owner == 0 || owner == t.id;
     }
-    case pending_op::kind::join:
-      return threads_[t.pending.target - 1]->state == thread_state::finished;
   }
   return true;
 }
@@ -417,7 +415,7 @@ inline void execution::schedule() {
     // The main thread's start is the first step. It is a step of the log
     // like any other, so that a thread it spawns has a step to come after
     // (the spawn edge names the step in progress).
-    if (enabled(me)) {
+    if (me.state == thread_state::runnable && enabled(me)) {
       step_open_ = true;
       return;
     }
@@ -765,14 +763,12 @@ void execution::report_deadlock() {
     if (t->state == thread_state::finished) continue;
     internal::blocked_thread b;
     b.thread = t->id;
-    if (t->state == thread_state::blocked_join || t->pending.what == pending_op::kind::join) {
-      const seam::thread_id target =
-          t->state == thread_state::blocked_join ? t->join_target : t->pending.target;
+    if (t->state == thread_state::blocked_join) {
       b.operation = "join";
-      b.resource = thread_name(target);
-      b.holder = target;
-      if (t->pending.what == pending_op::kind::join && t->pending.where.line() != 0) {
-        b.where = t->pending.where;
+      b.resource = thread_name(t->join_target);
+      b.holder = t->join_target;
+      if (t->join_where.line() != 0) {
+        b.where = t->join_where;
         b.has_where = true;
       }
     } else if (t->pending.what == pending_op::kind::lock) {
@@ -1110,15 +1106,19 @@ void execution::join(seam::thread_id target, weft::source_location where) {
   model_thread& me = self();
   if (phase_ == phase::unwinding) unwind_point(true);
   me.defers_unwind = true;  // a join is often in a destructor
-  set_pending(me, pending_op{pending_op::kind::join, {}, where, target});
+  me.join_target = target;
+  me.join_where = where;
+  // A join of a running thread is not enabled until the thread finishes: the
+  // joiner waits at its scheduling point blocked, not runnable, and finish()
+  // makes it runnable (so that choose() has nothing to check for it).
+  if (phase_ != phase::unwinding && thread(target).state != thread_state::finished)
+    set_state(me, thread_state::blocked_join);
   schedule();
-  clear_pending(me);
   if (tracing()) trace_thread("join", target, where);
   if (thread(target).state != thread_state::finished) {
-    // Only while draining or unwinding: otherwise the join was not enabled
-    // before the target finished.
+    // Only while unwinding, where schedule() does nothing: blocking is real
+    // then (see unwind_all).
     set_state(me, thread_state::blocked_join);
-    me.join_target = target;
     block();
   }
   if (logging_ && running()) log_.add_edge(thread(target).last_step);
@@ -1163,7 +1163,7 @@ void execution::op_begin(const seam::object_ref& object, seam::op_kind kind, sea
   const bool top = !hidden(me);
   if (top) {
     if (kind == seam::op_kind::lock && scenario)
-      set_pending(me, pending_op{pending_op::kind::lock, object, where, 0, object_index});
+      set_pending(me, pending_op{pending_op::kind::lock, object, where, object_index});
     schedule();
     clear_pending(me);
   }

@@ -65,16 +65,17 @@ enum class thread_state : std::uint8_t { runnable, blocked_futex, blocked_join, 
 
 // The operation a thread waits at its scheduling point to perform, when it
 // matters for whether the thread is enabled: a scenario-grain lock() of a
-// lock another thread holds, or a join of a running thread, would block at
-// once, so the thread is not offered to the strategy until it can proceed
-// (as loom and CHESS model blocking). Everything else is enabled.
+// lock another thread holds would block at once, so the thread is not
+// offered to the strategy until it can proceed (as loom and CHESS model
+// blocking). A join of a running thread is the same, but cheaper to track:
+// the joiner waits at its point in state blocked_join (see execution::join).
+// Everything else is enabled.
 struct pending_op {
-  enum class kind : std::uint8_t { none, lock, join };
+  enum class kind : std::uint8_t { none, lock };
   kind what = kind::none;
-  seam::object_ref object;  // lock
+  seam::object_ref object;
   weft::source_location where;
-  seam::thread_id target = 0;            // join
-  std::size_t object_index = no_object;  // lock: in execution::objects_
+  std::size_t object_index = no_object;  // in execution::objects_
 };
 
 class execution;
@@ -115,6 +116,7 @@ struct model_thread {
   execution* owner = nullptr;
   std::unique_ptr<fiber> fib;  // created when the slot's first thread first runs
   const void* futex_word = nullptr;
+  weft::source_location join_where;  // while blocked_join
   std::optional<seam::time_point> deadline;  // of a timed futex wait
   std::vector<op_frame> ops;                 // innermost last
   std::vector<internal::lock_order_graph::held_lock> held;  // locks it holds now
@@ -124,7 +126,7 @@ struct model_thread {
   pending_op pending;
   vector_clock clock;  // happens-before, for the race detector
   seam::thread_id id = 0;
-  seam::thread_id join_target = 0;
+  seam::thread_id join_target = 0;  // while blocked_join
   std::uint32_t opaque_ops = 0;       // of `ops`, opaque ones (see execution::hidden)
   std::uint32_t last_step = 0;        // its latest step in the step log
   std::uint32_t deferred_points = 0;  // points passed since, while unwinding
