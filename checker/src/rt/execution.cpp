@@ -240,9 +240,16 @@ void execution::run(const std::function<void()>& test) {
   seam::install(previous_runtime_);
   t_current = previous_execution_;
   // What abandoned threads captured dies now, natively (finished threads'
-  // bodies died on the thread).
-  for (const auto& t : threads())
-    t->body = nullptr;
+  // bodies died on the thread): with no runtime installed, also when the
+  // search keeps this execution installed between executions
+  // (kept_installed in check.cpp), for a destructor may use the seam.
+  const auto live = threads();
+  if (std::any_of(live.begin(), live.end(), [](const auto& t) { return bool(t->body); })) {
+    seam::runtime* const kept = seam::install(nullptr);
+    for (const auto& t : live)
+      t->body = nullptr;
+    seam::install(kept);
+  }
   test_ = nullptr;
 }
 

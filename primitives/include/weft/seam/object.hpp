@@ -78,11 +78,17 @@ template <typename F>
 // it, and after a switch every call level between the user's code and the
 // switch costs a mispredicted return when the thread resumes (measured:
 // 10% of a short check's time for this one level). If op_begin throws (a
-// checker unwinding the thread), op_end is not reported.
+// checker unwinding the thread), op_end is not reported; nothing between
+// op_begin and the body may throw, hence a body that moves without
+// throwing. (By value, not by reference: a body whose address is taken
+// lives in memory on the native fast path too, which costs the native
+// weft::mutex 7 ns a lock/unlock.)
 template <typename F>
 [[gnu::always_inline]] inline decltype(auto) observe_under_runtime(
     runtime* rt, const void* object, std::string_view type, op_kind kind, op_body inside,
     weft::source_location where, F& body) {
+  static_assert(std::is_nothrow_move_constructible_v<F>,
+                "an operation's body is moved after op_begin: its move must not throw");
   rt->op_begin(object_ref{object, type}, kind, inside, where);
   return finish_under_runtime(rt, object, type, kind, std::move(body));
 }

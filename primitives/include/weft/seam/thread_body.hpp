@@ -53,7 +53,7 @@ class thread_body {
     if constexpr (stored_inline<D>) {
       ::new (static_cast<void*>(storage_.data())) D(std::forward<F>(f));
     } else {
-      *heap_slot() = new D(std::forward<F>(f));
+      ::new (static_cast<void*>(storage_.data())) void*(new D(std::forward<F>(f)));
     }
     ops_ = &ops_for<D>;
   }
@@ -94,6 +94,11 @@ class thread_body {
   static constexpr bool stored_inline =
       fits_inline(sizeof(D), alignof(D)) && std::is_nothrow_move_constructible_v<D>;
 
+  // A heap-stored callable: the storage holds a pointer to it.
+  static void* heap_object(void* storage) noexcept {
+    return *std::launder(static_cast<void**>(storage));
+  }
+
   template <typename D>
   static constexpr operations ops_for = [] {
     if constexpr (stored_inline<D>) {
@@ -108,14 +113,13 @@ class thread_body {
       };
     } else {
       return operations{
-          [](void* s) { std::invoke(**static_cast<D**>(s)); },
-          [](void* from, void* to) noexcept { *static_cast<D**>(to) = *static_cast<D**>(from); },
-          [](void* s) noexcept { delete *static_cast<D**>(s); },
+          [](void* s) { std::invoke(*static_cast<D*>(heap_object(s))); },
+          [](void* from, void* to) noexcept { ::new (to) void*(heap_object(from)); },
+          [](void* s) noexcept { delete static_cast<D*>(heap_object(s)); },
       };
     }
   }();
 
-  void** heap_slot() noexcept { return static_cast<void**>(static_cast<void*>(storage_.data())); }
   void take(thread_body& other) noexcept {
     if (other.ops_ == nullptr) return;
     other.ops_->relocate(other.storage_.data(), storage_.data());
