@@ -1,8 +1,8 @@
 // seam::thread_body: the move-only callable a seam thread runs. Small
 // callables stay inside it, large or throwing-move ones go to the heap;
 // either way each is moved, run and destroyed exactly once.
-#include <catch2/catch.hpp>
 #include <array>
+#include <catch2/catch.hpp>
 #include <memory>
 #include <utility>
 

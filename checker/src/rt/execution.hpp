@@ -116,9 +116,9 @@ struct model_thread {
   execution* owner = nullptr;
   std::unique_ptr<fiber> fib;  // created when the slot's first thread first runs
   const void* futex_word = nullptr;
-  weft::source_location join_where;  // while blocked_join
-  std::optional<seam::time_point> deadline;  // of a timed futex wait
-  std::vector<op_frame> ops;                 // innermost last
+  weft::source_location join_where;                         // while blocked_join
+  std::optional<seam::time_point> deadline;                 // of a timed futex wait
+  std::vector<op_frame> ops;                                // innermost last
   std::vector<internal::lock_order_graph::held_lock> held;  // locks it holds now
   std::vector<std::string_view> held_types;                 // their types, index for index
   std::vector<std::uint32_t> incoming;  // happens-before edges into its next step
@@ -126,7 +126,7 @@ struct model_thread {
   pending_op pending;
   vector_clock clock;  // happens-before, for the race detector
   seam::thread_id id = 0;
-  seam::thread_id join_target = 0;  // while blocked_join
+  seam::thread_id join_target = 0;    // while blocked_join
   std::uint32_t opaque_ops = 0;       // of `ops`, opaque ones (see execution::hidden)
   std::uint32_t last_step = 0;        // its latest step in the step log
   std::uint32_t deferred_points = 0;  // points passed since, while unwinding

@@ -56,8 +56,7 @@ class op_end_scope {
 // native fast path keeps only the branch to it.
 template <typename F>
 [[gnu::noinline]] decltype(auto) finish_under_runtime(runtime* rt, const void* object,
-                                                      std::string_view type, op_kind kind,
-                                                      F body) {
+                                                      std::string_view type, op_kind kind, F body) {
   op_end_scope scope(rt, object_ref{object, type}, kind);
   if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
     body();
@@ -84,9 +83,11 @@ template <typename F>
 // lives in memory on the native fast path too, which costs the native
 // weft::mutex 7 ns a lock/unlock.)
 template <typename F>
-[[gnu::always_inline]] inline decltype(auto) observe_under_runtime(
-    runtime* rt, const void* object, std::string_view type, op_kind kind, op_body inside,
-    weft::source_location where, F& body) {
+[[gnu::always_inline]] inline decltype(auto) observe_under_runtime(runtime* rt, const void* object,
+                                                                   std::string_view type,
+                                                                   op_kind kind, op_body inside,
+                                                                   weft::source_location where,
+                                                                   F& body) {
   static_assert(std::is_nothrow_move_constructible_v<F>,
                 "an operation's body is moved after op_begin: its move must not throw");
   rt->op_begin(object_ref{object, type}, kind, inside, where);
