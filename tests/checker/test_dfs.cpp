@@ -66,6 +66,26 @@ TEST_CASE("dfs: reduction explores one execution per order of the conflicting op
   CHECK(r.statistics.distinct_interleavings == complete(r));
 }
 
+TEST_CASE("dfs: with the main thread among the incrementing threads, the same classes",
+          "[checker][dfs]") {
+  // The lock acquisitions' orders do not depend on which thread started
+  // which: (threads * increments)! / (increments!)^threads again.
+  struct known {
+    int threads;
+    int increments;
+    std::uint64_t classes;
+  };
+  const known k = GENERATE(known{2, 1, 2}, known{3, 1, 6}, known{3, 2, 90});
+  CAPTURE(k.threads, k.increments);
+  const weft::report r = weft::check(
+      [k] { weft::testing::mutex_counter(k.threads, k.increments, /*main_works=*/true); },
+      exhaustive(true));
+  INFO(weft::to_string(r));
+  REQUIRE(r.passed());
+  CHECK(r.statistics.exhausted);
+  CHECK(complete(r) == k.classes);
+}
+
 TEST_CASE("dfs: fully independent threads give one execution", "[checker][dfs]") {
   const int threads = GENERATE(2, 3, 4);
   const weft::report r = weft::check(independent_writers(threads, 3), exhaustive(true));

@@ -43,19 +43,24 @@ inline void fixed_counter() {
 // `threads` threads each add 1 to a weft::shared<int> `increments` times,
 // each time under one weft::mutex; main joins them and asserts the sum.
 // Correct: the shape that searches are timed on.
-inline void mutex_counter(int threads, int increments) {
+// With `main_works`, the main thread is one of the `threads` (it starts
+// threads - 1 others and increments too): as many model threads as a
+// harness that runs only workers, like Relacy's, has.
+inline void mutex_counter(int threads, int increments, bool main_works = false) {
   weft::mutex m;
   weft::shared<int> counter{0};
+  const auto work = [&m, &counter, increments] {
+    for (int k = 0; k < increments; ++k) {
+      const std::lock_guard guard(m);
+      counter.set(counter.get() + 1);
+    }
+  };
   std::vector<weft::thread> workers;
-  workers.reserve(static_cast<std::size_t>(threads));
-  for (int i = 0; i < threads; ++i) {
-    workers.emplace_back([&m, &counter, increments] {
-      for (int k = 0; k < increments; ++k) {
-        const std::lock_guard guard(m);
-        counter.set(counter.get() + 1);
-      }
-    });
-  }
+  const int started = main_works ? threads - 1 : threads;
+  workers.reserve(static_cast<std::size_t>(started));
+  for (int i = 0; i < started; ++i)
+    workers.emplace_back(work);
+  if (main_works) work();
   for (weft::thread& w : workers)
     w.join();
   WEFT_ASSERT(counter.get() == threads * increments);
