@@ -119,6 +119,7 @@ void model_thread::reset(execution* ex, seam::thread_id thread_id) {
   deadline.reset();
   wake_result = seam::wait_result::woken;
   join_target = 0;
+  join_where = {};
   ops.clear();
   opaque_ops = 0;
   pending = {};
@@ -374,7 +375,8 @@ void execution::check_end() {
 
 // --- Scheduling -----------------------------------------------------------
 
-// Inline: choose() asks it of every runnable thread at every point.
+// Inline: choose() asks it of every runnable thread with a pending lock()
+// at every point.
 inline bool execution::enabled(const model_thread& t) const {
   switch (t.pending.what) {
     case pending_op::kind::none:
