@@ -17,6 +17,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "weft/check.hpp"
 #include "weft/seam/runtime.hpp"
@@ -99,10 +100,12 @@ class vector_clock {
   // Up to this many threads, copies and clears move a fixed-size block
   // (inline stores) rather than exactly the entries in use (a library call).
   static constexpr std::size_t small = 16;
+  // The arrays are distinct objects: memcpy, which the compiler inlines for a
+  // fixed size (std::copy_n becomes a memmove, which it calls).
   static void copy_entries(const std::array<value_type, capacity>& from,
                            std::array<value_type, capacity>& to, std::size_t count) noexcept {
     if (count <= small) {
-      std::copy_n(from.begin(), small, to.begin());
+      std::memcpy(to.data(), from.data(), small * sizeof(value_type));
     } else {
       std::copy_n(from.begin(), count, to.begin());
     }

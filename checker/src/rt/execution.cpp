@@ -166,7 +166,7 @@ void execution::reset() {
   eager_parent_ = 0;
   runnable_ = 0;
   joining_ = 0;
-  pending_ = 0;
+  lock_blocked_ = 0;
   timed_ = 0;
   log_.clear();
   clock_ = clock_start;
@@ -375,21 +375,6 @@ void execution::check_end() {
 
 // --- Scheduling -----------------------------------------------------------
 
-// Inline: choose() asks it of every runnable thread with a pending lock()
-// at every point.
-inline bool execution::enabled(const model_thread& t) const {
-  switch (t.pending.what) {
-    case pending_op::kind::none:
-      return true;
-    case pending_op::kind::lock: {
-      const seam::thread_id owner = objects_.at_index(t.pending.object_index).owner;
-      // Relocking one's own lock is let through, to be reported as misuse.
-      return owner == 0 || owner == t.id;
-    }
-  }
-  return true;
-}
-
 inline void execution::set_state(model_thread& t, thread_state state) noexcept {
   t.state = state;
   const thread_mask b = bit(t.id);
@@ -398,14 +383,29 @@ inline void execution::set_state(model_thread& t, thread_state state) noexcept {
   timed_ = state == thread_state::blocked_futex && t.deadline ? timed_ | b : timed_ & ~b;
 }
 
+// A pending lock() (the only pending operation) joins its object's
+// waiters, and is blocked while another thread owns the object (relocking
+// one's own lock is let through, to be reported as misuse).
 inline void execution::set_pending(model_thread& t, const pending_op& pending) noexcept {
   t.pending = pending;
-  pending_ |= bit(t.id);
+  const thread_mask b = bit(t.id);
+  object_state& object = objects_.at_index(pending.object_index);
+  object.waiters |= b;
+  if (object.owner != 0 && object.owner != t.id) lock_blocked_ |= b;
 }
 
 inline void execution::clear_pending(model_thread& t) noexcept {
+  if (t.pending.what == pending_op::kind::none) return;
+  const thread_mask b = bit(t.id);
+  objects_.at_index(t.pending.object_index).waiters &= ~b;
+  lock_blocked_ &= ~b;
   t.pending = {};
-  pending_ &= ~bit(t.id);
+}
+
+inline void execution::set_owner(object_state& object, seam::thread_id owner) noexcept {
+  object.owner = owner;
+  lock_blocked_ =
+      owner == 0 ? lock_blocked_ & ~object.waiters : (lock_blocked_ | object.waiters) & ~bit(owner);
 }
 
 inline void execution::schedule() {
@@ -424,7 +424,7 @@ inline void execution::schedule() {
     // The main thread's start is the first step. It is a step of the log
     // like any other, so that a thread it spawns has a step to come after
     // (the spawn edge names the step in progress).
-    if (me.state == thread_state::runnable && enabled(me)) {
+    if (me.state == thread_state::runnable && (lock_blocked_ & bit(me.id)) == 0) {
       step_open_ = true;
       return;
     }
@@ -579,10 +579,7 @@ seam::thread_id execution::choose() {
   // The enabled threads: the runnable ones, less those whose pending
   // operation would block, less a yielder while another can run; and with
   // timeouts, the timed waiters (choosing one times its wait out).
-  thread_mask ready = runnable_ & ~pending_;
-  for (thread_mask p = runnable_ & pending_; p != 0; p &= p - 1) {
-    if (enabled(*threads_[static_cast<std::size_t>(std::countr_zero(p))])) ready |= p & (~p + 1);
-  }
+  const thread_mask ready = runnable_ & ~lock_blocked_;
   const thread_mask held_back = ready & bit(yielder_);
   thread_mask candidates = ready & ~held_back;
   if (options_.timeouts) candidates |= timed_;
@@ -1230,12 +1227,12 @@ void execution::op_end(const seam::object_ref& object, seam::op_kind kind, bool 
   }
   if (succeeded && is_lock_kind(kind)) {
     if (state == nullptr) state = &objects_[object.address];
-    state->owner = me.id;
+    set_owner(*state, me.id);
     lock_taken(me, object, kind, where);
   }
   if (succeeded && kind == seam::op_kind::unlock) {
     if (state == nullptr) state = objects_.find(object.address);
-    if (state != nullptr) state->owner = 0;
+    if (state != nullptr) set_owner(*state, 0);
     lock_released(me, object.address);
   }
   if (kind == seam::op_kind::destroy && lock_order_used_) lock_order_.forget(object.address);

@@ -269,13 +269,14 @@ class execution final : public seam::runtime {
   // The chosen thread's step begins: a timed waiter times out, and while
   // logging the edges into the step are recorded.
   [[gnu::noinline]] void begin_step(model_thread& t);
-  [[nodiscard]] bool enabled(const model_thread& t) const;
-  // The only writers of model_thread::state and ::pending: they keep the
-  // thread masks below in step (a timed wait sets its deadline before its
-  // state).
+  // The only writers of model_thread::state and ::pending, and of
+  // object_state::owner: they keep the thread masks below in step (a timed
+  // wait sets its deadline before its state).
   void set_state(model_thread& t, thread_state state) noexcept;
   void set_pending(model_thread& t, const pending_op& pending) noexcept;
   void clear_pending(model_thread& t) noexcept;
+  struct object_state;
+  void set_owner(object_state& object, seam::thread_id owner) noexcept;
   void close_step();
   void record_access(const void* address, bool is_write) {
     if (logging_ && running())
@@ -357,18 +358,18 @@ class execution final : public seam::runtime {
   // The threads of this execution by state, one bit per thread (bit id - 1),
   // kept up to date as threads change state (set_state, set_pending), so
   // that choose() finds the candidates in a few mask operations instead of a
-  // pass over every thread: `runnable_` (state runnable), `pending_` (a
-  // pending operation that may not be enabled: choose() checks just those),
-  // `timed_` (blocked in a futex wait with a deadline), `joining_` (state
-  // blocked_join: finish() looks for its joiners among them). Threads started while
-  // unwinding, beyond max_threads, never run and have no bit.
+  // pass over every thread: `runnable_` (state runnable), `lock_blocked_`
+  // (a pending lock() of a lock another thread holds: not enabled), `timed_`
+  // (blocked in a futex wait with a deadline), `joining_` (state
+  // blocked_join: finish() looks for its joiners among them). Threads
+  // started while unwinding, beyond max_threads, never run and have no bit.
   static_assert(max_threads <= 64, "a thread_mask holds one bit per thread");
   static thread_mask bit(seam::thread_id id) noexcept {
     return id >= 1 && id <= max_threads ? thread_mask{1} << (id - 1U) : 0;
   }
   thread_mask runnable_ = 0;
   thread_mask joining_ = 0;
-  thread_mask pending_ = 0;
+  thread_mask lock_blocked_ = 0;
   thread_mask timed_ = 0;
   std::array<seam::thread_id, max_threads> candidates_{};  // for ask_strategy
   seam::time_point clock_;
@@ -391,9 +392,13 @@ class execution final : public seam::runtime {
     // Lock-like objects: the holder from completed lock operations (the
     // owners in a deadlock's wait-for graph); 0 once released.
     seam::thread_id owner = 0;
+    // The threads whose pending lock() is of this object (see pending_op),
+    // so that a change of owner updates lock_blocked_ in a mask operation.
+    thread_mask waiters = 0;
     void clear() noexcept {
       clock.clear();
       owner = 0;
+      waiters = 0;
     }
   };
   address_map<object_state> objects_;
