@@ -6,8 +6,10 @@
 // names this header's lines, not the calling test's.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <mutex>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -46,7 +48,14 @@ inline void fixed_counter() {
 // With `main_works`, the main thread is one of the `threads` (it starts
 // threads - 1 others and increments too): as many model threads as a
 // harness that runs only workers, like Relacy's, has.
+// The threads live in an array, not a std::vector: the test allocates
+// nothing of its own per execution (a Relacy test keeps its state in
+// members), so that the benchmarks time the checker. At most
+// max_counter_threads threads.
+inline constexpr int max_counter_threads = 8;
 inline void mutex_counter(int threads, int increments, bool main_works = false) {
+  if (threads < 1 || threads > max_counter_threads)
+    throw std::invalid_argument("mutex_counter: threads must be in 1..max_counter_threads");
   weft::mutex m;
   weft::shared<int> counter{0};
   const auto work = [&m, &counter, increments] {
@@ -55,14 +64,13 @@ inline void mutex_counter(int threads, int increments, bool main_works = false) 
       counter.set(counter.get() + 1);
     }
   };
-  std::vector<weft::thread> workers;
-  const int started = main_works ? threads - 1 : threads;
-  workers.reserve(static_cast<std::size_t>(started));
-  for (int i = 0; i < started; ++i)
-    workers.emplace_back(work);
+  std::array<weft::thread, max_counter_threads> workers;
+  const auto started = static_cast<std::size_t>(main_works ? threads - 1 : threads);
+  for (std::size_t i = 0; i < started; ++i)
+    workers[i] = weft::thread(work);
   if (main_works) work();
-  for (weft::thread& w : workers)
-    w.join();
+  for (std::size_t i = 0; i < started; ++i)
+    workers[i].join();
   WEFT_ASSERT(counter.get() == threads * increments);
 }
 
