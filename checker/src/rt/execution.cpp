@@ -565,15 +565,19 @@ void execution::settle_value() {
   unsettled_.reset();
 }
 
+// choose() and its helpers are arranged so that the common paths make no
+// call but in tail position: then choose() needs no registers saved, which
+// at a dozen calls an execution is a measurable part of a short one.
 seam::thread_id execution::choose() {
   const bool yielded = std::exchange(yielding_, false);
   if (step_open_) {
     step_open_ = false;
-    if (logging_) close_step();
     // Fair scheduling (CHESS): a thread that yielded waits until another
     // thread has taken a step, so that a spin loop cannot starve the
     // thread it waits for. At most one thread is held back at a time.
     yielder_ = yielded ? current_ : 0;
+    if (logging_) [[unlikely]]
+      close_step();
   }
 
   // The enabled threads: the runnable ones, less those whose pending
@@ -587,30 +591,31 @@ seam::thread_id execution::choose() {
 
   // The common cases stay here, the rest goes out of line (choose_rare) so
   // that this path, taken at nearly every scheduling point, stays short.
-  seam::thread_id chosen = 0;
   const bool single = candidates != 0 && (candidates & (candidates - 1)) == 0;
   if (single && !forced_points_) {
     // One candidate: nothing to decide, and the strategy need not see it.
-    chosen = static_cast<seam::thread_id>(std::countr_zero(candidates) + 1);
-  } else if (!single && candidates != 0 && uniform_ != nullptr && running()) {
-    // The k-th enabled thread in ascending order, as the strategy would pick.
-    // Counted bit by bit: there are few, and std::popcount is a library call
-    // on a baseline x86-64 target.
-    std::uint32_t count = 0;
-    for (thread_mask c = candidates; c != 0; c &= c - 1)
-      ++count;
-    for (std::uint32_t k = uniform_->below(count); k > 0; --k)
-      candidates &= candidates - 1;
-    chosen = static_cast<seam::thread_id>(std::countr_zero(candidates) + 1);
-    decisions_.push_back(chosen);
-  } else {
-    chosen = choose_rare(candidates, yielded);
-    if (chosen == 0) return 0;
+    return begin_step(static_cast<seam::thread_id>(std::countr_zero(candidates) + 1));
   }
-  if (threads_[chosen - 1]->state != thread_state::runnable || logging_) [[unlikely]]
-    begin_step(*threads_[chosen - 1]);
-  step_open_ = true;
-  return chosen;
+  if (single || candidates == 0 || uniform_ == nullptr || !running())
+    return choose_rare(candidates, yielded);
+  // The k-th enabled thread in ascending order, as the strategy would pick.
+  // Counted bit by bit: there are few, and std::popcount is a library call
+  // on a baseline x86-64 target.
+  std::uint32_t count = 0;
+  for (thread_mask c = candidates; c != 0; c &= c - 1)
+    ++count;
+  for (std::uint32_t k = uniform_->below(count); k > 0; --k)
+    candidates &= candidates - 1;
+  const auto chosen = static_cast<seam::thread_id>(std::countr_zero(candidates) + 1);
+  if (decisions_.size() == decisions_.capacity()) [[unlikely]]
+    return record_growing(chosen);
+  decisions_.push_back(chosen);  // within capacity: no call
+  return begin_step(chosen);
+}
+
+seam::thread_id execution::record_growing(seam::thread_id chosen) {
+  decisions_.push_back(chosen);
+  return begin_step(chosen);
 }
 
 seam::thread_id execution::choose_rare(thread_mask candidates, bool yielded) {
@@ -628,15 +633,24 @@ seam::thread_id execution::choose_rare(thread_mask candidates, bool yielded) {
       stuck_ = true;
       return 0;
     }
-    return earliest->id;
+    return begin_step(earliest->id);
   }
   std::size_t n = 0;
   for (thread_mask c = candidates; c != 0; c &= c - 1)
     candidates_[n++] = static_cast<seam::thread_id>(std::countr_zero(c) + 1);
-  return ask_strategy(std::span<const seam::thread_id>(candidates_.data(), n), yielded);
+  return begin_step(ask_strategy(std::span<const seam::thread_id>(candidates_.data(), n), yielded));
 }
 
-void execution::begin_step(model_thread& t) {
+inline seam::thread_id execution::begin_step(seam::thread_id chosen) {
+  step_open_ = true;
+  // A chosen thread that is not runnable is a timed waiter.
+  if ((timed_ & bit(chosen)) != 0 || logging_) [[unlikely]]
+    return begin_step_rare(chosen);
+  return chosen;
+}
+
+seam::thread_id execution::begin_step_rare(seam::thread_id chosen) {
+  model_thread& t = *threads_[chosen - 1];
   if (t.state == thread_state::blocked_futex) time_out(t);
   // The chosen thread's step begins: the edges into it are known now (they
   // are recorded only while logging).
@@ -647,6 +661,7 @@ void execution::begin_step(model_thread& t) {
     }
     t.incoming.clear();
   }
+  return chosen;
 }
 
 seam::thread_id execution::ask_strategy(std::span<const seam::thread_id> candidates, bool yielded) {

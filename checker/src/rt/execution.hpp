@@ -266,9 +266,13 @@ class execution final : public seam::runtime {
   // none can run), or a decision the strategy makes itself.
   using thread_mask = std::uint64_t;
   [[gnu::noinline]] seam::thread_id choose_rare(thread_mask candidates, bool yielded);
-  // The chosen thread's step begins: a timed waiter times out, and while
-  // logging the edges into the step are recorded.
-  [[gnu::noinline]] void begin_step(model_thread& t);
+  // A random pick recorded when the decision log must grow.
+  [[gnu::noinline]] seam::thread_id record_growing(seam::thread_id chosen);
+  // The chosen thread's step begins (returns `chosen`): a timed waiter
+  // times out, and while logging the edges into the step are recorded
+  // (begin_step_rare, out of line).
+  seam::thread_id begin_step(seam::thread_id chosen);
+  [[gnu::noinline]] seam::thread_id begin_step_rare(seam::thread_id chosen);
   // The only writers of model_thread::state and ::pending, and of
   // object_state::owner: they keep the thread masks below in step (a timed
   // wait sets its deadline before its state).
