@@ -402,6 +402,8 @@ inline void execution::clear_pending(model_thread& t) noexcept {
   t.pending = {};
 }
 
+// The new owner is running (op_end), so never pending: clearing its bit
+// from the whole mask, not only from this object's waiters, is exact.
 inline void execution::set_owner(object_state& object, seam::thread_id owner) noexcept {
   object.owner = owner;
   lock_blocked_ =

@@ -274,7 +274,8 @@ class execution final : public seam::runtime {
   seam::thread_id begin_step(seam::thread_id chosen);
   [[gnu::noinline]] seam::thread_id begin_step_rare(seam::thread_id chosen);
   // The only writers of model_thread::state and ::pending, and of
-  // object_state::owner: they keep the thread masks below in step (a timed
+  // object_state::owner, once a thread has started (model_thread::reset
+  // starts them empty): they keep the thread masks below in step (a timed
   // wait sets its deadline before its state).
   void set_state(model_thread& t, thread_state state) noexcept;
   void set_pending(model_thread& t, const pending_op& pending) noexcept;

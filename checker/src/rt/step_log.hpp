@@ -71,7 +71,9 @@ class step_log {
     steps_.clear();
     accesses_.clear();
     edges_.clear();
-    locations_.clear();
+    // An unordered_map's clear() zeroes its buckets even when it is empty:
+    // a cost per execution for a search that logs nothing.
+    if (!locations_.empty()) locations_.clear();
   }
 
   // The step in progress: accesses and edges are added to it until close.
