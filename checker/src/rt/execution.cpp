@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <exception>
 #include <new>
 #include <utility>
@@ -163,7 +164,10 @@ void execution::reset() {
   yielder_ = 0;
   step_open_ = false;
   stuck_ = false;
-  eager_parent_ = 0;
+  unstarted_ = 0;
+  delegated_ = false;
+  chooser_ = 0;
+  chooser_yielded_ = false;
   runnable_ = 0;
   joining_ = 0;
   lock_blocked_ = 0;
@@ -220,7 +224,7 @@ void execution::run(const std::function<void()>& test) {
     }
     // A fiber that found no thread to run came back here: asking again
     // would find none again.
-    if (next_ == 0 && !std::exchange(stuck_, false)) next_ = choose();
+    if (next_ == 0 && !std::exchange(stuck_, false)) next_ = next_thread();
     if (next_ == 0) {
       const auto live = threads();
       const bool all_done = std::all_of(live.begin(), live.end(), [](const auto& t) {
@@ -286,11 +290,11 @@ void execution::fiber_entry(void* arg) {
     t.body = nullptr;  // the captures die on the thread, like a real thread's
   } catch (...) {
   }
-  ex.finish(t);
+  const bool decided = ex.finish(t);
   // Straight to the next thread when it is known here, as block() does;
   // otherwise (every thread done, a deadlock, unwinding) back to run().
   if (ex.phase_ == phase::unwinding) return;
-  if (ex.next_ == 0) ex.next_ = ex.choose();
+  if (!decided) ex.next_ = ex.next_thread();
   if (ex.next_ == 0 || ex.next_ == t.id) return;
   ex.set_current(std::exchange(ex.next_, 0));
   model_thread& next = ex.self();
@@ -298,17 +302,22 @@ void execution::fiber_entry(void* arg) {
   t.fib->finish_to(*next.fib);
 }
 
-void execution::finish(model_thread& t) {
+bool execution::finish(model_thread& t) {
   set_state(t, thread_state::finished);
   if (tracing()) trace_thread("finish", t.id, {});
   for (thread_mask j = joining_; j != 0; j &= j - 1) {
     model_thread& other = *threads_[static_cast<std::size_t>(std::countr_zero(j))];
     if (other.join_target == t.id) set_state(other, thread_state::runnable);
   }
-  // A thread that ends before its first scheduling point ends inside its
-  // parent's step (see spawn).
-  next_ = t.started ? 0 : std::exchange(eager_parent_, 0);
+  // A new thread that ends before its first scheduling point ends inside
+  // its parent's step, where its end stands for that point (see spawn).
+  const bool first_point = !t.started;
   t.started = true;
+  next_ = 0;
+  if (!first_point || phase_ == phase::unwinding) return false;
+  unstarted_ &= ~bit(t.id);
+  next_ = started_next();
+  return true;
 }
 
 void execution::unwind_all() {
@@ -416,11 +425,16 @@ inline void execution::schedule() {
   if (!me.started) {
     me.started = true;
     yielding_ = false;
-    // A spawned thread's start ran inside its parent's step (see spawn):
-    // back to the parent, without a scheduling decision.
-    if (eager_parent_ != 0) {
-      next_ = std::exchange(eager_parent_, 0);
-      switch_to_scheduler();
+    // A spawned thread's start runs inside its parent's step (see spawn):
+    // at its first point it hands over to the next new thread, or makes
+    // the decision its parent left to it.
+    if (me.id != 1) {
+      unstarted_ &= ~bit(me.id);
+      const seam::thread_id next = started_next();
+      if (next != current_) {
+        next_ = next;
+        switch_to_scheduler();
+      }
       return;
     }
     // The main thread's start is the first step. It is a step of the log
@@ -440,11 +454,39 @@ inline void execution::schedule() {
     switch_to_scheduler();
     return;
   }
-  const seam::thread_id next = choose();
+  const seam::thread_id next = next_thread();
   if (next != current_) {
     next_ = next;
     switch_to_scheduler();
   }
+}
+
+// New threads not yet at their first point run to it first (see spawn):
+// the decision waits for them.
+inline seam::thread_id execution::next_thread() {
+  if (unstarted_ != 0) [[unlikely]]
+    return delegate_choice();
+  return choose();
+}
+
+seam::thread_id execution::delegate_choice() {
+  delegated_ = true;
+  chooser_ = current_;
+  chooser_yielded_ = std::exchange(yielding_, false);
+  return static_cast<seam::thread_id>(std::countr_zero(unstarted_) + 1);
+}
+
+seam::thread_id execution::started_next() {
+  if (unstarted_ != 0) return static_cast<seam::thread_id>(std::countr_zero(unstarted_) + 1);
+  if (!std::exchange(delegated_, false)) return 0;
+  // Every new thread is at its first point: the decision of the thread
+  // that handed over, made as that thread.
+  const seam::thread_id self_id = current_;
+  set_current(std::exchange(chooser_, 0));
+  yielding_ = std::exchange(chooser_yielded_, false);
+  const seam::thread_id chosen = choose();
+  set_current(self_id);
+  return chosen;
 }
 
 void execution::exceeded_max_steps() {
@@ -459,7 +501,7 @@ void execution::block() {
   // The next thread is chosen here, so that the switch goes straight to it
   // (the scheduler loop in run() chooses the same way; while unwinding it
   // drives the fibers itself).
-  next_ = phase_ == phase::unwinding ? 0 : choose();
+  next_ = phase_ == phase::unwinding ? 0 : next_thread();
   switch_to_scheduler();
   // The step that resumes here continues the blocked operation: inside an
   // opaque operation at scenario grain it acts on the operation's object
@@ -571,6 +613,7 @@ void execution::settle_value() {
 // call but in tail position: then choose() needs no registers saved, which
 // at a dozen calls an execution is a measurable part of a short one.
 seam::thread_id execution::choose() {
+  assert(unstarted_ == 0 && "new threads reach their first point before a decision");
   const bool yielded = std::exchange(yielding_, false);
   if (step_open_) {
     step_open_ = false;
@@ -1111,15 +1154,15 @@ std::unique_ptr<seam::thread_handle> execution::spawn(seam::thread_body body) {
   const seam::thread_id id = t.id;
   if (logging_) t.last_step = log_.open_index();  // until it takes a step of its own
   if (tracing()) trace_thread("spawn", id, {});
-  if (phase_ != phase::unwinding) {
-    // The child runs at once to its first scheduling point, inside the
-    // parent's step: what it does before is invisible to other threads, and
-    // then its first operation is known, so that the strategy can tell
-    // whether it is enabled (a lock() of a held lock is not).
-    eager_parent_ = current_;
-    next_ = id;
-    switch_to_scheduler();
-  }
+  // The child runs to its first scheduling point inside the parent's step:
+  // what it does before is invisible to other threads, and then its first
+  // operation is known, so that the strategy can tell whether it is
+  // enabled (a lock() of a held lock is not). Not at once, but when the
+  // parent's step ends (next_thread): then the child, or the last of the
+  // new threads, makes the parent's decision itself, and the parent is
+  // switched back to only if it is chosen (one fiber switch instead of a
+  // round trip).
+  if (phase_ != phase::unwinding) unstarted_ |= bit(id);
   // In the slot's storage, not on the heap (see model_handle).
   return std::unique_ptr<seam::thread_handle>(::new (thread(id).handle_storage.data())
                                                   model_handle(*this, id));

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -218,7 +219,10 @@ class execution final : public seam::runtime {
   model_thread& thread(seam::thread_id id) { return *threads_[id - 1]; }
   // The current thread: kept by set_current, the only writer of current_,
   // since nearly every hook asks for it.
-  model_thread& self() { return *me_; }
+  model_thread& self() {
+    assert(me_ != nullptr && "a model thread is running");
+    return *me_;
+  }
   void set_current(seam::thread_id id) noexcept {
     current_ = id;
     me_ = id == 0 ? nullptr : threads_[id - 1].get();
@@ -259,6 +263,14 @@ class execution final : public seam::runtime {
   [[noreturn]] static void throw_unwind();
   void unwind_point(bool defers);
   seam::thread_id choose();  // the next thread, 0 if none can run
+  // The next thread, or the first new thread still to reach its first
+  // point (see spawn): then that thread, or the last of them, makes this
+  // decision (started_next), as the thread that hands over to it.
+  seam::thread_id next_thread();
+  [[gnu::noinline]] seam::thread_id delegate_choice();
+  // A new thread reached its first point (or ended before it): the next new
+  // thread to start, else the decision left to it, else 0.
+  [[gnu::noinline]] seam::thread_id started_next();
   // choose()'s decision among two or more candidates (or one, if the
   // strategy wants every point), checked against them.
   seam::thread_id ask_strategy(std::span<const seam::thread_id> candidates, bool yielded);
@@ -292,7 +304,8 @@ class execution final : public seam::runtime {
   std::uint32_t branch(std::uint32_t alternatives);
   void diverged(const std::string& why);
   void time_out(model_thread& t);
-  void finish(model_thread& t);
+  // Returns whether it decided the next thread (next_) already.
+  bool finish(model_thread& t);
   void unwind_all();
   void report_deadlock();
   void note_where_taken(internal::blocked_thread& b, const void* lock);
@@ -350,15 +363,21 @@ class execution final : public seam::runtime {
   std::uint64_t steps_ = 0;
   std::uint64_t drain_steps_ = 0;
   bool abandoned_ = false;
-  bool yielding_ = false;             // the current thread reached its point by yielding
-  seam::thread_id yielder_ = 0;       // the last thread that yielded, until another steps
-  bool step_open_ = false;            // a thread has run since the last choice
-  bool stuck_ = false;                // the last choice found no thread to run
-  seam::thread_id eager_parent_ = 0;  // runs on once a new thread reaches its first point
-  bool logging_ = false;              // the strategy wants the step log
-  bool forced_points_ = true;         // the strategy wants points with one candidate
-  bool may_diverge_ = true;           // the strategy's picks need checking
-  xoshiro256* uniform_ = nullptr;     // the strategy's uniform_generator()
+  bool yielding_ = false;        // the current thread reached its point by yielding
+  seam::thread_id yielder_ = 0;  // the last thread that yielded, until another steps
+  bool step_open_ = false;       // a thread has run since the last choice
+  bool stuck_ = false;           // the last choice found no thread to run
+  // New threads that have not yet reached their first scheduling point
+  // (see spawn), one bit each; and the decision they make for the thread
+  // that handed over to them (see next_thread).
+  thread_mask unstarted_ = 0;
+  bool delegated_ = false;
+  seam::thread_id chooser_ = 0;
+  bool chooser_yielded_ = false;
+  bool logging_ = false;           // the strategy wants the step log
+  bool forced_points_ = true;      // the strategy wants points with one candidate
+  bool may_diverge_ = true;        // the strategy's picks need checking
+  xoshiro256* uniform_ = nullptr;  // the strategy's uniform_generator()
   step_log log_;
   // The threads of this execution by state, one bit per thread (bit id - 1),
   // kept up to date as threads change state (set_state, set_pending), so
