@@ -4,6 +4,7 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include "weft/seam/thread_body.hpp"
@@ -54,6 +55,31 @@ void runs_moves_and_destroys_once() {
 
 TEST_CASE("thread_body: a small callable lives inside, moves and dies once", "[thread]") {
   runs_moves_and_destroys_once<counted<8>>();
+}
+
+TEST_CASE("thread_body: a trivially copyable callable moves as bytes and runs", "[thread]") {
+  // References and scalars only: no relocate or destroy function, the
+  // storage is copied. Its captures must arrive intact through moves.
+  int runs = 0;
+  int total = 0;
+  const int add = 5;
+  auto lambda = [&runs, &total, add] {
+    ++runs;
+    total += add;
+  };
+  static_assert(std::is_trivially_copyable_v<decltype(lambda)>);
+  weft::seam::thread_body body{lambda};
+  weft::seam::thread_body moved = std::move(body);
+  CHECK_FALSE(static_cast<bool>(body));  // NOLINT(bugprone-use-after-move): specified empty
+  weft::seam::thread_body assigned{counted<8>(&runs)};
+  assigned = std::move(moved);  // destroys the counted callable first
+  CHECK(counted<8>::live == 0);
+  assigned();
+  assigned();
+  CHECK(runs == 2);
+  CHECK(total == 10);
+  assigned = nullptr;
+  CHECK_FALSE(static_cast<bool>(assigned));
 }
 
 TEST_CASE("thread_body: a large callable goes to the heap, moves and dies once", "[thread]") {

@@ -211,7 +211,10 @@ void execution::run(const std::function<void()>& test) {
   may_diverge_ = strategy_.may_diverge();
   uniform_ = strategy_.uniform_generator();
   previous_execution_ = std::exchange(t_current, this);
-  previous_runtime_ = seam::install(this);
+  // A search keeps this execution installed between executions
+  // (kept_installed in check.cpp): then there is nothing to install.
+  reinstall_ = seam::active() != this;
+  if (reinstall_) previous_runtime_ = seam::install(this);
 
   model_thread& main = new_thread();
   main.clock.set(1, 1);
@@ -242,7 +245,7 @@ void execution::run(const std::function<void()>& test) {
   }
   check_end();
 
-  seam::install(previous_runtime_);
+  if (reinstall_) seam::install(previous_runtime_);
   t_current = previous_execution_;
   // What abandoned threads captured dies now, natively (finished threads'
   // bodies died on the thread): with no runtime installed, also when the

@@ -352,6 +352,7 @@ class execution final : public seam::runtime {
   bool tracing_;
   execution* previous_execution_ = nullptr;
   seam::runtime* previous_runtime_ = nullptr;
+  bool reinstall_ = false;  // run() installed itself, and restores previous_runtime_
 
   const std::function<void()>* test_ = nullptr;
   std::vector<std::unique_ptr<model_thread>> threads_;  // slots, reused

@@ -80,7 +80,10 @@ class thread_body {
   explicit operator bool() const noexcept { return ops_ != nullptr; }
 
  private:
-  // What the stored callable's type supplies: one table per type.
+  // What the stored callable's type supplies: one table per type. A
+  // trivially copyable callable stored inline (a lambda capturing
+  // references and scalars, the common case) has no relocate or destroy:
+  // it moves as bytes and needs no destruction, without an indirect call.
   struct operations {
     void (*invoke)(void* storage);
     void (*relocate)(void* from, void* to) noexcept;  // move, then destroy the source
@@ -101,7 +104,13 @@ class thread_body {
 
   template <typename D>
   static constexpr operations ops_for = [] {
-    if constexpr (stored_inline<D>) {
+    if constexpr (stored_inline<D> && std::is_trivially_copyable_v<D>) {
+      return operations{
+          [](void* s) { std::invoke(*std::launder(static_cast<D*>(s))); },
+          nullptr,
+          nullptr,
+      };
+    } else if constexpr (stored_inline<D>) {
       return operations{
           [](void* s) { std::invoke(*std::launder(static_cast<D*>(s))); },
           [](void* from, void* to) noexcept {
@@ -122,11 +131,17 @@ class thread_body {
 
   void take(thread_body& other) noexcept {
     if (other.ops_ == nullptr) return;
-    other.ops_->relocate(other.storage_.data(), storage_.data());
+    if (other.ops_->relocate != nullptr) {
+      other.ops_->relocate(other.storage_.data(), storage_.data());
+    } else {
+      storage_ = other.storage_;
+    }
     ops_ = std::exchange(other.ops_, nullptr);
   }
   void reset() noexcept {
-    if (ops_ != nullptr) std::exchange(ops_, nullptr)->destroy(storage_.data());
+    if (ops_ == nullptr) return;
+    const operations* ops = std::exchange(ops_, nullptr);
+    if (ops->destroy != nullptr) ops->destroy(storage_.data());
   }
 
   alignas(std::max_align_t) std::array<std::byte, inline_size> storage_;
