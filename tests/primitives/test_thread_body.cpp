@@ -62,7 +62,7 @@ TEST_CASE("thread_body: a trivially copyable callable moves as bytes and runs", 
   // storage is copied. Its captures must arrive intact through moves.
   int runs = 0;
   int total = 0;
-  const int add = 5;
+  const int add = runs + 5;  // not a constant: the lambda must capture it
   auto lambda = [&runs, &total, add] {
     ++runs;
     total += add;
