@@ -165,7 +165,6 @@ void execution::reset() {
   step_open_ = false;
   stuck_ = false;
   unstarted_ = 0;
-  delegated_ = false;
   chooser_ = 0;
   chooser_yielded_ = false;
   runnable_ = 0;
@@ -213,8 +212,8 @@ void execution::run(const std::function<void()>& test) {
   previous_execution_ = std::exchange(t_current, this);
   // A search keeps this execution installed between executions
   // (kept_installed in check.cpp): then there is nothing to install.
-  reinstall_ = seam::active() != this;
-  if (reinstall_) previous_runtime_ = seam::install(this);
+  const bool reinstall = seam::active() != this;
+  if (reinstall) previous_runtime_ = seam::install(this);
 
   model_thread& main = new_thread();
   main.clock.set(1, 1);
@@ -245,7 +244,7 @@ void execution::run(const std::function<void()>& test) {
   }
   check_end();
 
-  if (reinstall_) seam::install(previous_runtime_);
+  if (reinstall) seam::install(previous_runtime_);
   t_current = previous_execution_;
   // What abandoned threads captured dies now, natively (finished threads'
   // bodies died on the thread): with no runtime installed, also when the
@@ -473,15 +472,14 @@ inline seam::thread_id execution::next_thread() {
 }
 
 seam::thread_id execution::delegate_choice() {
-  delegated_ = true;
   chooser_ = current_;
   chooser_yielded_ = std::exchange(yielding_, false);
-  return static_cast<seam::thread_id>(std::countr_zero(unstarted_) + 1);
+  return first(unstarted_);
 }
 
 seam::thread_id execution::started_next() {
-  if (unstarted_ != 0) return static_cast<seam::thread_id>(std::countr_zero(unstarted_) + 1);
-  if (!std::exchange(delegated_, false)) return 0;
+  if (unstarted_ != 0) return first(unstarted_);
+  if (chooser_ == 0) return 0;
   // Every new thread is at its first point: the decision of the thread
   // that handed over, made as that thread.
   const seam::thread_id self_id = current_;
@@ -642,7 +640,7 @@ seam::thread_id execution::choose() {
   const bool single = candidates != 0 && (candidates & (candidates - 1)) == 0;
   if (single && !forced_points_) {
     // One candidate: nothing to decide, and the strategy need not see it.
-    return begin_step(static_cast<seam::thread_id>(std::countr_zero(candidates) + 1));
+    return begin_step(first(candidates));
   }
   if (single || candidates == 0 || uniform_ == nullptr || !running())
     return choose_rare(candidates, yielded);
@@ -654,7 +652,7 @@ seam::thread_id execution::choose() {
     ++count;
   for (std::uint32_t k = uniform_->below(count); k > 0; --k)
     candidates &= candidates - 1;
-  const auto chosen = static_cast<seam::thread_id>(std::countr_zero(candidates) + 1);
+  const seam::thread_id chosen = first(candidates);
   if (decisions_.size() == decisions_.capacity()) [[unlikely]]
     return record_growing(chosen);
   decisions_.push_back(chosen);  // within capacity: no call
@@ -685,7 +683,7 @@ seam::thread_id execution::choose_rare(thread_mask candidates, bool yielded) {
   }
   std::size_t n = 0;
   for (thread_mask c = candidates; c != 0; c &= c - 1)
-    candidates_[n++] = static_cast<seam::thread_id>(std::countr_zero(c) + 1);
+    candidates_[n++] = first(c);
   return begin_step(ask_strategy(std::span<const seam::thread_id>(candidates_.data(), n), yielded));
 }
 

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -352,7 +353,6 @@ class execution final : public seam::runtime {
   bool tracing_;
   execution* previous_execution_ = nullptr;
   seam::runtime* previous_runtime_ = nullptr;
-  bool reinstall_ = false;  // run() installed itself, and restores previous_runtime_
 
   const std::function<void()>* test_ = nullptr;
   std::vector<std::unique_ptr<model_thread>> threads_;  // slots, reused
@@ -372,8 +372,7 @@ class execution final : public seam::runtime {
   // (see spawn), one bit each; and the decision they make for the thread
   // that handed over to them (see next_thread).
   thread_mask unstarted_ = 0;
-  bool delegated_ = false;
-  seam::thread_id chooser_ = 0;
+  seam::thread_id chooser_ = 0;  // 0: no decision left to them
   bool chooser_yielded_ = false;
   bool logging_ = false;           // the strategy wants the step log
   bool forced_points_ = true;      // the strategy wants points with one candidate
@@ -391,6 +390,10 @@ class execution final : public seam::runtime {
   static_assert(max_threads <= 64, "a thread_mask holds one bit per thread");
   static thread_mask bit(seam::thread_id id) noexcept {
     return id >= 1 && id <= max_threads ? thread_mask{1} << (id - 1U) : 0;
+  }
+  // The lowest-numbered thread of a non-empty mask.
+  static seam::thread_id first(thread_mask threads) noexcept {
+    return static_cast<seam::thread_id>(std::countr_zero(threads) + 1);
   }
   thread_mask runnable_ = 0;
   thread_mask joining_ = 0;
